@@ -1,0 +1,221 @@
+// spindle's scheduler core: the boundary the host (host/_core.ts) calls.
+//
+// Ground rules
+// - The core is driven; it never drives. It owns the slot table, the ready
+//   ring and the timer heap, and answers in numbers. The host owns the
+//   coroutines and callbacks and runs whatever the core hands it.
+// - Only numbers cross this boundary. Per-task requests do not cross it one
+//   by one: the host writes them as commands into INBOX (plain stores through
+//   a typed-array view) and the core applies them, in order, at the start of
+//   the next call. Every exported call that reads or changes scheduling state
+//   takes `pending` (commands written since the last call) and applies them
+//   first, so the core always sees the host's requests in program order.
+// - One call per host tick does all the batch work: tick() applies the
+//   inbox, moves due timers to the ring and drains a batch into OUTBOX.
+//
+// Static memory (fixed addresses, read by the host through views that it
+// re-derives whenever memory.buffer changes):
+//
+//   INBOX    INBOX_CAPACITY × 2 u32   [ op << 24 | index, generation ] per command
+//   PAYLOAD  INBOX_CAPACITY × f64     deadline for OP_SLEEP, same position as its command
+//   OUTBOX   OUTBOX_CAPACITY × u32    slot indices to run, written by tick()
+//   STATUS   16 × i32 then 2 × f64    cells written by tick() / flush() (layout below)
+//   STATS    32 × f64                 written by stats()
+//
+// Dynamic memory (heap.alloc, runtime stub): slot table, ring, timer heap.
+
+import { E_BAD_COMMAND, OK } from "./errors";
+import { prngSeed } from "./prng";
+import { ringInit, ringLength } from "./ring";
+import {
+  CREATED, KIND_CALLBACK, KIND_TASK, READY, RUNNING, WAITING,
+  countOf, slotAlloc, slotCapacity, slotGen, slotsInit,
+} from "./slots";
+import {
+  OUTBOX, advance, armTimer as armTimerOp, cancelCallback as cancelCallbackOp,
+  drain, finish, releaseRan, schedule, schedulerInit, sleepUntil, start, suspend,
+  stepsRun, tasksCancelled, tasksCreated, tasksDone,
+} from "./scheduler";
+import { timerCount, timerNextDeadline, timersInit } from "./timers";
+
+
+/** Commands the inbox holds; the host flushes when it fills. */
+// @ts-ignore: decorator
+@inline const INBOX_CAPACITY: i32 = 4096;
+const INBOX: usize = memory.data(INBOX_CAPACITY << 3, 16);
+const PAYLOAD: usize = memory.data(INBOX_CAPACITY << 3, 16);
+
+// Commands (the top 8 bits of a command's first word).
+// @ts-ignore: decorator
+@inline const OP_SCHEDULE: u32 = 1;
+// @ts-ignore: decorator
+@inline const OP_START: u32 = 2;
+// @ts-ignore: decorator
+@inline const OP_SUSPEND: u32 = 3;
+// @ts-ignore: decorator
+@inline const OP_SLEEP: u32 = 4;
+// @ts-ignore: decorator
+@inline const OP_FINISH: u32 = 5;
+// @ts-ignore: decorator
+@inline const OP_FINISH_CANCELLED: u32 = 6;
+
+// STATUS cells (i32 index / f64 index after the i32 block).
+const STATUS: usize = memory.data(16 * 4 + 2 * 8, 16);
+// @ts-ignore: decorator
+@inline const S_READY: i32 = 0; // entries in the ready ring
+// @ts-ignore: decorator
+@inline const S_TIMERS: i32 = 1; // timers armed
+// @ts-ignore: decorator
+@inline const S_ERRORS: i32 = 2; // commands rejected since init
+// @ts-ignore: decorator
+@inline const S_LAST_ERROR: i32 = 3; // code of the last rejected command
+// @ts-ignore: decorator
+@inline const S_LAST_ERROR_INDEX: i32 = 4; // its slot index
+// @ts-ignore: decorator
+@inline const S_LAST_ERROR_OP: i32 = 5; // its opcode
+// @ts-ignore: decorator
+@inline const S_ALLOC_GEN: i32 = 6; // generation of the slot alloc() returned
+// f64 cell 0 (byte 64): earliest deadline, -1 when none.
+
+const STATS: usize = memory.data(32 * 8, 16);
+
+// ---- addresses (called once per memory.buffer change) ----
+
+export function inboxPtr(): usize { return INBOX; }
+export function payloadPtr(): usize { return PAYLOAD; }
+export function outboxPtr(): usize { return OUTBOX; }
+export function statusPtr(): usize { return STATUS; }
+export function statsPtr(): usize { return STATS; }
+export function inboxCapacity(): i32 { return INBOX_CAPACITY; }
+
+// ---- lifetime ----
+
+/** Resets the core for a new loop. `shuffle` turns on seeded batch permutation. Called once per loop. */
+export function init(shuffle: bool, seed: u32): void {
+  slotsInit();
+  ringInit();
+  timersInit();
+  schedulerInit(shuffle);
+  prngSeed(seed);
+  memory.fill(STATUS, 0, 16 * 4 + 2 * 8);
+  writeStatus();
+}
+
+// ---- per-task / per-callback calls ----
+
+/**
+ * Takes a slot for a task (kind 1) or a callback (kind 2), state CREATED.
+ * Returns its index (generation in STATUS[S_ALLOC_GEN]) or E_TABLE_FULL.
+ * Called once per createTask / callSoon / callLater.
+ */
+export function alloc(kind: u8): i32 {
+  let index = slotAlloc(kind);
+  if (index > 0) {
+    store<u32>(STATUS + (<usize>S_ALLOC_GEN << 2), slotGen(<u32>index));
+    if (kind == KIND_TASK) tasksCreated++;
+  }
+  return index;
+}
+
+/** Arms a callback's timer (callLater / callAt). Once per timed callback. */
+export function armTimer(index: u32, gen: u32, deadline: f64, pending: i32): i32 {
+  applyInbox(pending);
+  return armTimerOp(index, gen, deadline);
+}
+
+/** Cancels a callback that has not run (Handle.cancel). */
+export function cancelCallback(index: u32, gen: u32, pending: i32): i32 {
+  applyInbox(pending);
+  let err = cancelCallbackOp(index, gen);
+  writeStatus();
+  return err;
+}
+
+// ---- per-tick calls ----
+
+/**
+ * One loop iteration's core work, called once per host tick: applies the
+ * inbox, moves timers due at `now` to the ring, frees the callbacks the
+ * host ran last tick, and drains up to `max` ready entries into OUTBOX.
+ * Returns how many entries the host must run, in OUTBOX order.
+ */
+export function tick(now: f64, pending: i32, max: i32): i32 {
+  releaseRan();
+  applyInbox(pending);
+  advance(now);
+  let n = drain(max);
+  writeStatus();
+  return n;
+}
+
+/** Applies the inbox and refreshes STATUS without running anything (the loop is about to wait). */
+export function flush(pending: i32): void {
+  applyInbox(pending);
+  writeStatus();
+}
+
+/**
+ * Fills STATS for loop.stats(). Rare. Cells, as f64:
+ *   0-3 tasks created / ready / running / waiting, 4 callbacks pending,
+ *   5 ready entries, 6 timers, 7 entries run, 8 tasks created in all,
+ *   9 tasks done, 10 tasks cancelled, 11 slot table capacity.
+ */
+export function stats(pending: i32): void {
+  applyInbox(pending);
+  writeStatus();
+  putStat(0, countOf(KIND_TASK, CREATED));
+  putStat(1, countOf(KIND_TASK, READY));
+  putStat(2, countOf(KIND_TASK, RUNNING));
+  putStat(3, countOf(KIND_TASK, WAITING));
+  putStat(4, countOf(KIND_CALLBACK, CREATED) + countOf(KIND_CALLBACK, READY)
+    + countOf(KIND_CALLBACK, RUNNING) + countOf(KIND_CALLBACK, WAITING));
+  putStat(5, ringLength());
+  putStat(6, timerCount());
+  putStat(7, stepsRun);
+  putStat(8, tasksCreated);
+  putStat(9, tasksDone);
+  putStat(10, tasksCancelled);
+  putStat(11, slotCapacity());
+}
+
+// @ts-ignore: decorator
+@inline function putStat(cell: i32, value: f64): void {
+  store<f64>(STATS + (<usize>cell << 3), value);
+}
+
+// ---- internals ----
+
+function applyInbox(pending: i32): void {
+  if (pending > INBOX_CAPACITY) pending = INBOX_CAPACITY;
+  for (let i = 0; i < pending; i++) {
+    let word = load<u32>(INBOX + (<usize>i << 3));
+    let gen = load<u32>(INBOX + (<usize>i << 3), 4);
+    let op = word >>> 24;
+    let index = word & 0xffffff;
+    let err: i32;
+    switch (op) {
+      case OP_SCHEDULE: err = schedule(index, gen); break;
+      case OP_START: err = start(index, gen); break;
+      case OP_SUSPEND: err = suspend(index, gen); break;
+      case OP_SLEEP: err = sleepUntil(index, gen, load<f64>(PAYLOAD + (<usize>i << 3))); break;
+      case OP_FINISH: err = finish(index, gen, false); break;
+      case OP_FINISH_CANCELLED: err = finish(index, gen, true); break;
+      default: err = E_BAD_COMMAND;
+    }
+    if (err != OK) reject(err, index, op);
+  }
+}
+
+function reject(err: i32, index: u32, op: u32): void {
+  let s = STATUS;
+  store<i32>(s + (<usize>S_ERRORS << 2), load<i32>(s + (<usize>S_ERRORS << 2)) + 1);
+  store<i32>(s + (<usize>S_LAST_ERROR << 2), err);
+  store<u32>(s + (<usize>S_LAST_ERROR_INDEX << 2), index);
+  store<u32>(s + (<usize>S_LAST_ERROR_OP << 2), op);
+}
+
+function writeStatus(): void {
+  store<u32>(STATUS + (<usize>S_READY << 2), ringLength());
+  store<u32>(STATUS + (<usize>S_TIMERS << 2), timerCount());
+  store<f64>(STATUS + 64, timerNextDeadline());
+}

@@ -1,0 +1,74 @@
+// The ready ring: slot indices waiting to run, first in first out.
+//
+// Ground rules
+// - Order is exactly push order, across wrap-around and growth.
+// - Capacity is a power of two, so positions wrap with a mask.
+// - Growth doubles the buffer and unrolls the live entries to its start.
+//
+//   buffer: [ ... | head → e0 e1 e2 ... | ... ]   (wraps at capacity)
+//   entry i lives at (head + i) & (capacity - 1)
+
+/** First ring size: 1024 entries = 4 KiB. */
+// @ts-ignore: decorator
+@inline const INITIAL_CAPACITY: u32 = 1024;
+
+let buffer: usize = 0;
+let capacity: u32 = 0;
+let head: u32 = 0;
+let count: u32 = 0;
+
+/** Empties the ring (a fresh loop). */
+export function ringInit(): void {
+  if (buffer == 0) {
+    buffer = heap.alloc(<usize>INITIAL_CAPACITY << 2);
+    capacity = INITIAL_CAPACITY;
+  }
+  head = 0;
+  count = 0;
+}
+
+/** Entries waiting. */
+// @ts-ignore: decorator
+@inline export function ringLength(): u32 {
+  return count;
+}
+
+/** Entries the buffer holds before it must grow (for tests). */
+export function ringCapacity(): u32 {
+  return capacity;
+}
+
+/** Appends `index` at the tail, growing the buffer when full. */
+export function ringPush(index: u32): void {
+  if (count == capacity) grow();
+  store<u32>(buffer + (<usize>((head + count) & (capacity - 1)) << 2), index);
+  count++;
+}
+
+/** Removes and returns the head; the caller has checked ringLength() > 0. */
+export function ringShift(): u32 {
+  assert(count > 0, "ring underflow");
+  let index = load<u32>(buffer + (<usize>head << 2));
+  head = (head + 1) & (capacity - 1);
+  count--;
+  return index;
+}
+
+/** The i-th entry from the head without removing it (tests, introspection). */
+export function ringPeek(i: u32): u32 {
+  assert(i < count, "ring peek out of range");
+  return load<u32>(buffer + (<usize>((head + i) & (capacity - 1)) << 2));
+}
+
+function grow(): void {
+  let next = capacity << 1;
+  let fresh = heap.alloc(<usize>next << 2);
+  // Unroll [head, capacity) then [0, head) so the entries start at 0.
+  let firstRun = capacity - head;
+  memory.copy(fresh, buffer + (<usize>head << 2), <usize>firstRun << 2);
+  memory.copy(fresh + (<usize>firstRun << 2), buffer, <usize>head << 2);
+  heap.free(buffer);
+  buffer = fresh;
+  capacity = next;
+  head = 0;
+}

@@ -1,0 +1,198 @@
+// The slot table: every task and every scheduled callback the loop knows of
+// owns one slot, addressed by a handle (index, generation).
+//
+// Ground rules
+// - Slot 0 is never used, so index 0 always means "no slot".
+// - A slot's generation changes every time it is freed, so a handle kept past
+//   its slot's life is rejected (E_STALE_HANDLE), never aliased. A slot whose
+//   32-bit generation would wrap is retired instead of reused.
+// - Only the functions here change `state`, and only along the table below;
+//   anything else is E_ILLEGAL_TRANSITION and leaves the slot untouched.
+// - The table grows by doubling; it never shrinks or moves a live index.
+//
+// Slot record, SLOT_SIZE bytes, little-endian:
+//
+//   0      1      2             4                  8                 12           16
+//   +------+------+-------------+------------------+-----------------+------------+
+//   |state | kind |  (unused)   |   generation     |  timer position |  next free |
+//   |  u8  |  u8  |             |       u32        |  u32, 0 = none  |    u32     |
+//   +------+------+-------------+------------------+-----------------+------------+
+//
+// States and legal transitions (T = task, C = callback):
+//
+//   FREE ──alloc──▶ CREATED
+//   CREATED ──schedule──▶ READY                 T, C  (callSoon, task's first step)
+//   CREATED ──start──▶ RUNNING                  T     (eager task)
+//   CREATED ──arm timer──▶ WAITING              C     (callLater)
+//   READY ──drain──▶ RUNNING                    T, C
+//   READY ──cancel──▶ CANCELLED                 C     (skipped and freed at drain)
+//   RUNNING ──schedule──▶ READY                 T     (yield / sleep(0))
+//   RUNNING ──suspend / sleep──▶ WAITING        T
+//   RUNNING ──finish──▶ DONE | CANCELLED ──▶ FREE   T
+//   RUNNING ──(next tick)──▶ FREE               C     (a callback runs once)
+//   WAITING ──schedule / timer fires──▶ READY   T, C  (schedule drops the timer)
+//   WAITING ──cancel──▶ FREE                    C     (timer removed)
+
+import { E_BAD_HANDLE, E_STALE_HANDLE, E_TABLE_FULL, OK } from "./errors";
+
+// @ts-ignore: decorator
+@inline export const FREE: u8 = 0;
+// @ts-ignore: decorator
+@inline export const CREATED: u8 = 1;
+// @ts-ignore: decorator
+@inline export const READY: u8 = 2;
+// @ts-ignore: decorator
+@inline export const RUNNING: u8 = 3;
+// @ts-ignore: decorator
+@inline export const WAITING: u8 = 4;
+// @ts-ignore: decorator
+@inline export const DONE: u8 = 5;
+// @ts-ignore: decorator
+@inline export const CANCELLED: u8 = 6;
+/** Number of states, for per-state counters. */
+// @ts-ignore: decorator
+@inline export const STATE_COUNT: i32 = 7;
+
+/** A coroutine driven by the host. */
+// @ts-ignore: decorator
+@inline export const KIND_TASK: u8 = 1;
+/** A callback that runs once (callSoon, callLater). */
+// @ts-ignore: decorator
+@inline export const KIND_CALLBACK: u8 = 2;
+
+/** Bytes per slot record (drawn above). */
+// @ts-ignore: decorator
+@inline const SLOT_SIZE: usize = 16;
+/** Indices must fit the 24 bits a command word leaves for them (host/_core.ts). */
+// @ts-ignore: decorator
+@inline export const MAX_SLOTS: u32 = (1 << 24) - 1;
+/** First table size; 1024 slots = 16 KiB, enough for most programs never to grow. */
+// @ts-ignore: decorator
+@inline const INITIAL_CAPACITY: u32 = 1024;
+
+let table: usize = 0;
+let capacity: u32 = 0; // slots allocated, including slot 0
+let used: u32 = 1; // slots ever handed out, including slot 0 (high-water mark)
+let freeHead: u32 = 0; // LIFO free list through `next free`; 0 = empty
+
+/** Live slots per kind and state: counts[kind * STATE_COUNT + state]. */
+const counts = new StaticArray<u32>(3 * STATE_COUNT);
+
+// @ts-ignore: decorator
+@inline function rec(index: u32): usize {
+  return table + <usize>index * SLOT_SIZE;
+}
+
+// @ts-ignore: decorator
+@inline export function slotState(index: u32): u8 {
+  return load<u8>(rec(index), 0);
+}
+
+// @ts-ignore: decorator
+@inline export function slotKind(index: u32): u8 {
+  return load<u8>(rec(index), 1);
+}
+
+// @ts-ignore: decorator
+@inline export function slotGen(index: u32): u32 {
+  return load<u32>(rec(index), 4);
+}
+
+/** Position + 1 of this slot's entry in the timer heap, 0 when it has none. */
+// @ts-ignore: decorator
+@inline export function slotTimer(index: u32): u32 {
+  return load<u32>(rec(index), 8);
+}
+
+// @ts-ignore: decorator
+@inline export function setSlotTimer(index: u32, position1: u32): void {
+  store<u32>(rec(index), position1, 8);
+}
+
+/** Moves a live slot to `next`; callers have checked the transition is legal. */
+export function setSlotState(index: u32, next: u8): void {
+  let r = rec(index);
+  let kind = <i32>load<u8>(r, 1);
+  let prev = <i32>load<u8>(r, 0);
+  unchecked(counts[kind * STATE_COUNT + prev]--);
+  unchecked(counts[kind * STATE_COUNT + <i32>next]++);
+  store<u8>(r, next, 0);
+}
+
+/** Live slots of `kind` in `state`. */
+export function countOf(kind: u8, state: u8): u32 {
+  return unchecked(counts[<i32>kind * STATE_COUNT + <i32>state]);
+}
+
+/** Clears the table (a fresh loop); called once by `init`. */
+export function slotsInit(): void {
+  if (table == 0) {
+    table = heap.alloc(<usize>INITIAL_CAPACITY * SLOT_SIZE);
+    capacity = INITIAL_CAPACITY;
+  }
+  memory.fill(table, 0, <usize>capacity * SLOT_SIZE);
+  used = 1;
+  freeHead = 0;
+  for (let i = 0; i < counts.length; i++) unchecked(counts[i] = 0);
+}
+
+/**
+ * Checks a handle: OK when `index` names a live slot of generation `gen`.
+ * Freed slots fail as stale because freeing bumps the generation.
+ */
+export function checkHandle(index: u32, gen: u32): i32 {
+  if (index == 0 || index >= used) return E_BAD_HANDLE;
+  let r = rec(index);
+  if (load<u32>(r, 4) != gen || load<u8>(r, 0) == FREE) return E_STALE_HANDLE;
+  return OK;
+}
+
+/**
+ * Takes a free slot for `kind` in state CREATED and returns its index, or
+ * E_TABLE_FULL. The generation is read with slotGen(index).
+ */
+export function slotAlloc(kind: u8): i32 {
+  let index = freeHead;
+  if (index != 0) {
+    freeHead = load<u32>(rec(index), 12);
+  } else {
+    if (used > MAX_SLOTS) return E_TABLE_FULL;
+    if (used == capacity) grow();
+    index = used++;
+    store<u32>(rec(index), 1, 4); // generation 1: 0 is never a valid handle
+  }
+  let r = rec(index);
+  store<u8>(r, CREATED, 0);
+  store<u8>(r, kind, 1);
+  store<u32>(r, 0, 8);
+  store<u32>(r, 0, 12);
+  unchecked(counts[<i32>kind * STATE_COUNT + <i32>CREATED]++);
+  return <i32>index;
+}
+
+/** Returns a slot to the free list; its old handles become stale. */
+export function slotFree(index: u32): void {
+  let r = rec(index);
+  let kind = <i32>load<u8>(r, 1);
+  unchecked(counts[kind * STATE_COUNT + <i32>load<u8>(r, 0)]--);
+  store<u8>(r, FREE, 0);
+  store<u8>(r, 0, 1);
+  let gen = load<u32>(r, 4) + 1;
+  store<u32>(r, gen, 4);
+  if (gen == 0) return; // generation wrapped: retire the slot rather than alias old handles
+  store<u32>(r, freeHead, 12);
+  freeHead = index;
+}
+
+/** Slots in the table, live or free (for stats and tests). */
+export function slotCapacity(): u32 {
+  return capacity;
+}
+
+function grow(): void {
+  let next = capacity << 1;
+  if (next > MAX_SLOTS + 1) next = MAX_SLOTS + 1;
+  table = heap.realloc(table, <usize>next * SLOT_SIZE);
+  memory.fill(table + <usize>capacity * SLOT_SIZE, 0, <usize>(next - capacity) * SLOT_SIZE);
+  capacity = next;
+}
