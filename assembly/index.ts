@@ -33,7 +33,7 @@ import {
 } from "./slots";
 import {
   OUTBOX, advance, armTimer as armTimerOp, cancelCallback as cancelCallbackOp,
-  drain, finish, releaseRan, schedule, schedulerInit, sleepUntil, start, suspend,
+  drain, finish, releaseRan, schedule, schedulerInit, sleepUntil, start, suspend, wake,
   stepsRun, tasksCancelled, tasksCreated, tasksDone,
 } from "./scheduler";
 import { timerCount, timerNextDeadline, timersInit } from "./timers";
@@ -58,6 +58,8 @@ const PAYLOAD: usize = memory.data(INBOX_CAPACITY << 3, 16);
 @inline const OP_FINISH: u32 = 5;
 // @ts-ignore: decorator
 @inline const OP_FINISH_CANCELLED: u32 = 6;
+// @ts-ignore: decorator
+@inline const OP_WAKE: u32 = 7;
 
 // STATUS cells (i32 index / f64 index after the i32 block).
 const STATUS: usize = memory.data(16 * 4 + 2 * 8, 16);
@@ -200,6 +202,7 @@ function applyInbox(pending: i32): void {
       case OP_SLEEP: err = sleepUntil(index, gen, load<f64>(PAYLOAD + (<usize>i << 3))); break;
       case OP_FINISH: err = finish(index, gen, false); break;
       case OP_FINISH_CANCELLED: err = finish(index, gen, true); break;
+      case OP_WAKE: err = wake(index, gen); break;
       default: err = E_BAD_COMMAND;
     }
     if (err != OK) reject(err, index, op);

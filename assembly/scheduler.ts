@@ -56,6 +56,25 @@ export function schedule(index: u32, gen: u32): i32 {
   return OK;
 }
 
+/**
+ * WAITING → READY for a task (dropping its timer); a task already READY is
+ * left as it is. The host uses it where it cannot know whether a timer has
+ * just fired (cancelling a sleeping task).
+ */
+export function wake(index: u32, gen: u32): i32 {
+  let err = checkHandle(index, gen);
+  if (err != OK) return err;
+  if (slotKind(index) != KIND_TASK) return E_WRONG_KIND;
+  let state = slotState(index);
+  if (state == READY) return OK;
+  if (state != WAITING) return E_ILLEGAL_TRANSITION;
+  let timer = slotTimer(index);
+  if (timer != 0) timerRemove(timer);
+  setSlotState(index, READY);
+  ringPush(index);
+  return OK;
+}
+
 /** CREATED → RUNNING: a task's first step runs at once (eager task). */
 export function start(index: u32, gen: u32): i32 {
   let err = checkHandle(index, gen);

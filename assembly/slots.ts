@@ -30,7 +30,8 @@
 //   RUNNING ──suspend / sleep──▶ WAITING        T
 //   RUNNING ──finish──▶ DONE | CANCELLED ──▶ FREE   T
 //   RUNNING ──(next tick)──▶ FREE               C     (a callback runs once)
-//   WAITING ──schedule / timer fires──▶ READY   T, C  (schedule drops the timer)
+//   WAITING ──schedule / wake / timer fires──▶ READY   T, C  (schedule and wake drop the timer)
+//   READY ──wake──▶ READY                       T     (no-op: the timer fired first)
 //   WAITING ──cancel──▶ FREE                    C     (timer removed)
 
 import { E_BAD_HANDLE, E_STALE_HANDLE, E_TABLE_FULL, OK } from "./errors";

@@ -1,0 +1,295 @@
+/**
+ * The host's side of the WebAssembly core (assembly/index.ts): loading,
+ * typed-array views over its memory, and the command inbox.
+ *
+ * Ground rules
+ * - The compiled module is made once per process and shared; every loop
+ *   instantiates its own core (its own memory, its own tables).
+ * - Per-task requests are stores into the inbox view, never calls; the
+ *   next call into the core applies them in order. Calls that may allocate
+ *   (alloc, tick, flush, armTimer) can grow memory, which detaches every
+ *   view, so each is followed by refresh().
+ *
+ * @module
+ */
+
+import { coreWasmBase64 } from "./_core_wasm.ts";
+import { RuntimeError } from "./errors.ts";
+
+/** The core's exports (assembly/index.ts documents each). */
+interface CoreExports {
+  readonly memory: WebAssembly.Memory;
+  inboxPtr(): number;
+  payloadPtr(): number;
+  outboxPtr(): number;
+  statusPtr(): number;
+  statsPtr(): number;
+  inboxCapacity(): number;
+  init(shuffle: number, seed: number): void;
+  alloc(kind: number): number;
+  armTimer(index: number, gen: number, deadline: number, pending: number): number;
+  cancelCallback(index: number, gen: number, pending: number): number;
+  tick(now: number, pending: number, max: number): number;
+  flush(pending: number): void;
+  stats(pending: number): void;
+}
+
+/** Slot kinds (assembly/slots.ts). */
+export const KIND_TASK = 1;
+export const KIND_CALLBACK = 2;
+
+/** Inbox opcodes, pre-shifted into the top byte of a command word (assembly/index.ts). */
+export const OP_SCHEDULE = 1 << 24;
+export const OP_START = 2 << 24;
+export const OP_SUSPEND = 3 << 24;
+export const OP_SLEEP = 4 << 24;
+export const OP_FINISH = 5 << 24;
+export const OP_FINISH_CANCELLED = 6 << 24;
+export const OP_WAKE = 7 << 24;
+
+/** Error codes (assembly/errors.ts) and what they mean to a user. */
+const ERROR_TEXT: Record<number, string> = {
+  [-1]: "the handle does not name a slot",
+  [-2]: "the handle is stale: its task or callback has already finished",
+  [-3]: "the transition is not allowed in the slot's current state",
+  [-4]: "the operation does not apply to this kind of slot",
+  [-5]: "the task table is full (16,777,215 live tasks and callbacks)",
+  [-6]: "the command is unknown",
+  [-7]: "the deadline is NaN",
+};
+
+/** STATUS cells (assembly/index.ts). */
+const S_READY = 0;
+const S_TIMERS = 1;
+const S_ERRORS = 2;
+const S_LAST_ERROR = 3;
+const S_LAST_ERROR_INDEX = 4;
+const S_LAST_ERROR_OP = 5;
+const S_ALLOC_GEN = 6;
+const S_NEXT_DEADLINE_F64 = 8; // byte 64 as an f64 index
+
+let compiled: WebAssembly.Module | undefined;
+
+/**
+ * Uses `module` as the core for loops created from now on, for platforms
+ * that forbid compiling WebAssembly from bytes at run time (workerd).
+ */
+export function setCoreModule(module: WebAssembly.Module): void {
+  compiled = module;
+}
+
+function coreModule(): WebAssembly.Module {
+  if (compiled === undefined) {
+    const text = atob(coreWasmBase64);
+    const bytes = new Uint8Array(text.length);
+    for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+    compiled = new WebAssembly.Module(bytes);
+  }
+  return compiled;
+}
+
+function abort(): never {
+  throw new RuntimeError("spindle's core failed an internal assertion: please report this as a bug");
+}
+
+/** Raw figures from the core for loop.stats(). */
+export interface CoreStats {
+  readonly tasksByState: { created: number; ready: number; running: number; waiting: number };
+  readonly callbacks: number;
+  readonly ready: number;
+  readonly timers: number;
+  readonly steps: number;
+  readonly tasksCreated: number;
+  readonly tasksDone: number;
+  readonly tasksCancelled: number;
+  readonly slotCapacity: number;
+}
+
+/** One loop's core instance and the views over its memory. */
+export class Core {
+  readonly #x: CoreExports;
+  #buffer: ArrayBuffer | undefined;
+  /** Commands written since the last call into the core. */
+  pending = 0;
+  /** Commands written since the last call that may make work ready (OP_SCHEDULE). */
+  pendingReady = 0;
+  readonly #capacity: number;
+  inbox!: Uint32Array;
+  payload!: Float64Array;
+  outbox!: Uint32Array;
+  #status!: Int32Array;
+  #statusU32!: Uint32Array;
+  #statusF64!: Float64Array;
+  #stats!: Float64Array;
+  #errorsSeen = 0;
+
+  constructor(shuffle: boolean, seed: number) {
+    const instance = new WebAssembly.Instance(coreModule(), { env: { abort } });
+    this.#x = instance.exports as unknown as CoreExports;
+    this.#capacity = this.#x.inboxCapacity();
+    this.#x.init(shuffle ? 1 : 0, seed >>> 0);
+    this.refresh();
+  }
+
+  /** Re-derives the views when memory grew (which detaches the old ones). */
+  refresh(): void {
+    const buffer = this.#x.memory.buffer;
+    if (buffer === this.#buffer) return;
+    this.#buffer = buffer;
+    const x = this.#x;
+    this.inbox = new Uint32Array(buffer, x.inboxPtr(), this.#capacity * 2);
+    this.payload = new Float64Array(buffer, x.payloadPtr(), this.#capacity);
+    this.outbox = new Uint32Array(buffer, x.outboxPtr(), 4096);
+    this.#status = new Int32Array(buffer, x.statusPtr(), 16);
+    this.#statusU32 = new Uint32Array(buffer, x.statusPtr(), 16);
+    this.#statusF64 = new Float64Array(buffer, x.statusPtr(), 10);
+    this.#stats = new Float64Array(buffer, x.statsPtr(), 32);
+  }
+
+  /** Queues a command for slot (index, gen); applied in order by the next call. */
+  command(op: number, index: number, gen: number): void {
+    let at = this.pending;
+    if (at === this.#capacity) {
+      this.flush();
+      at = 0;
+    }
+    this.inbox[at * 2] = op | index;
+    this.inbox[at * 2 + 1] = gen;
+    this.pending = at + 1;
+  }
+
+  /** Queues OP_SCHEDULE: the slot becomes ready (first step, yield, wake-up, callSoon). */
+  schedule(index: number, gen: number): void {
+    let at = this.pending;
+    if (at === this.#capacity) {
+      this.flush();
+      at = 0;
+    }
+    this.inbox[at * 2] = OP_SCHEDULE | index;
+    this.inbox[at * 2 + 1] = gen;
+    this.pending = at + 1;
+    this.pendingReady++;
+  }
+
+  /** Queues OP_SLEEP: the running task waits until `deadline`. */
+  sleep(index: number, gen: number, deadline: number): void {
+    let at = this.pending;
+    if (at === this.#capacity) {
+      this.flush();
+      at = 0;
+    }
+    this.inbox[at * 2] = OP_SLEEP | index;
+    this.inbox[at * 2 + 1] = gen;
+    this.payload[at] = deadline;
+    this.pending = at + 1;
+  }
+
+  /** Takes a slot of `kind`; returns its index and leaves its generation in allocGen(). */
+  alloc(kind: number): number {
+    const index = this.#x.alloc(kind);
+    this.refresh();
+    if (index < 0) throw new RuntimeError(`Cannot create a task or callback: ${ERROR_TEXT[index]}`);
+    return index;
+  }
+
+  /** Generation of the slot the last alloc() returned. */
+  allocGen(): number {
+    return this.#statusU32[S_ALLOC_GEN]!;
+  }
+
+  /** Arms a callback slot's timer; returns the core's code (0 = OK). */
+  armTimer(index: number, gen: number, deadline: number): number {
+    const pending = this.pending;
+    this.pending = 0;
+    this.pendingReady = 0;
+    const code = this.#x.armTimer(index, gen, deadline, pending);
+    this.refresh();
+    this.#checkRejected();
+    return code;
+  }
+
+  /** Cancels a callback slot that has not run; returns the core's code (0 = OK). */
+  cancelCallback(index: number, gen: number): number {
+    const pending = this.pending;
+    this.pending = 0;
+    this.pendingReady = 0;
+    const code = this.#x.cancelCallback(index, gen, pending);
+    this.refresh();
+    this.#checkRejected();
+    return code;
+  }
+
+  /** Applies the inbox, fires timers due at `now`, and drains up to `max` entries into `outbox`. */
+  tick(now: number, max: number): number {
+    const pending = this.pending;
+    this.pending = 0;
+    this.pendingReady = 0;
+    const n = this.#x.tick(now, pending, max);
+    this.refresh();
+    this.#checkRejected();
+    return n;
+  }
+
+  /** Applies the inbox so readyCount() and nextDeadline() are exact. */
+  flush(): void {
+    const pending = this.pending;
+    this.pending = 0;
+    this.pendingReady = 0;
+    this.#x.flush(pending);
+    this.refresh();
+    this.#checkRejected();
+  }
+
+  /** Entries in the ready ring as of the last call. */
+  readyCount(): number {
+    return this.#status[S_READY]!;
+  }
+
+  /** Timers armed as of the last call. */
+  timerCount(): number {
+    return this.#status[S_TIMERS]!;
+  }
+
+  /** Earliest armed deadline as of the last call, or -1 when none. */
+  nextDeadline(): number {
+    return this.#statusF64[S_NEXT_DEADLINE_F64]!;
+  }
+
+  stats(): CoreStats {
+    const pending = this.pending;
+    this.pending = 0;
+    this.pendingReady = 0;
+    this.#x.stats(pending);
+    this.refresh();
+    this.#checkRejected();
+    const s = this.#stats;
+    return {
+      tasksByState: { created: s[0]!, ready: s[1]!, running: s[2]!, waiting: s[3]! },
+      callbacks: s[4]!,
+      ready: s[5]!,
+      timers: s[6]!,
+      steps: s[7]!,
+      tasksCreated: s[8]!,
+      tasksDone: s[9]!,
+      tasksCancelled: s[10]!,
+      slotCapacity: s[11]!,
+    };
+  }
+
+  /** Throws when the core rejected a command: the host broke its own rules. */
+  #checkRejected(): void {
+    const errors = this.#status[S_ERRORS]!;
+    if (errors === this.#errorsSeen) return;
+    this.#errorsSeen = errors;
+    const code = this.#status[S_LAST_ERROR]!;
+    throw new RuntimeError(
+      `spindle's core rejected command ${this.#status[S_LAST_ERROR_OP]} for slot ` +
+        `${this.#status[S_LAST_ERROR_INDEX]}: ${ERROR_TEXT[code] ?? code}; please report this as a bug`,
+    );
+  }
+
+  /** What each core error code means, for messages. */
+  static describe(code: number): string {
+    return ERROR_TEXT[code] ?? `error ${code}`;
+  }
+}

@@ -1,0 +1,669 @@
+/**
+ * `Loop`: asyncio's event loop over spindle's core. This file holds the only
+ * place callbacks and task steps are run (`#iterate`), and the driver that
+ * binds the loop to the host (`#drive`).
+ *
+ * Ground rules
+ * - Every task step and callback is in the core's ready ring before it runs;
+ *   `#iterate` runs exactly the batch the core hands out for one iteration
+ *   (asyncio's `_run_once`). Work scheduled during a batch waits for the next.
+ * - One WebAssembly call per iteration (`tick`) applies the commands the
+ *   batch wrote, fires due timers and drains the next batch.
+ * - The driver runs iterations until a step budget is spent, then yields to
+ *   the host with one unclamped macrotask so promises and I/O progress. When
+ *   nothing is ready it arms one host timer for the earliest deadline (or,
+ *   on a VirtualClock with autojump, moves the clock there).
+ * - User code never breaks the loop: exceptions from callbacks, coroutines
+ *   and done callbacks end up in the exception handler.
+ *
+ * @module
+ */
+
+import { Core, type CoreStats, KIND_CALLBACK, OP_WAKE } from "./_core.ts";
+import { _runningLoop, _setRunningLoop } from "./_running.ts";
+import { type Clock, realClock, VirtualClock } from "./clock.ts";
+import { RuntimeError } from "./errors.ts";
+import { type DoneCallback, Future, PENDING } from "./future.ts";
+import { Handle, TimerHandle } from "./handle.ts";
+import { type Awaitable, type Coroutine, describe, isCoroutine, isOperation, isThenable } from "./operation.ts";
+import { platform } from "./platform/detect.ts";
+import type { HostTimer } from "./platform/types.ts";
+import { Task, type TaskOptions } from "./task.ts";
+
+/** Options for {@linkcode Loop}. */
+export interface LoopOptions {
+  /** Where time comes from (default `realClock`). */
+  clock?: Clock;
+  /** Debug mode (default: the SPINDLE_DEBUG=1 environment variable). */
+  debug?: boolean;
+  /** Run each iteration's ready batch in an order drawn from this seed. */
+  shuffle?: number;
+}
+
+/** What an exception handler receives (asyncio's context dict). */
+export interface ExceptionContext {
+  message: string;
+  exception?: unknown;
+  future?: Future<unknown>;
+  task?: Task<unknown>;
+  handle?: Handle;
+  [key: string]: unknown;
+}
+
+/** `handler(loop, context)`, set with {@linkcode Loop.setExceptionHandler}. */
+export type ExceptionHandler = (loop: Loop, context: ExceptionContext) => void;
+
+/** Makes the loop's tasks; set with {@linkcode Loop.setTaskFactory}. */
+export type TaskFactory = <T>(loop: Loop, coro: Coroutine<T>, options: TaskOptions) => Task<T>;
+
+/** Counts from {@linkcode Loop.stats}. */
+export interface LoopStats {
+  /** Tasks not yet finished. */
+  tasks: number;
+  /** Those tasks by scheduling state. */
+  tasksByState: { created: number; ready: number; running: number; waiting: number };
+  /** Callbacks scheduled and not yet run (callSoon, callLater, callAt). */
+  callbacks: number;
+  /** Entries in the ready queue. */
+  ready: number;
+  /** Timers armed (sleeping tasks and timed callbacks). */
+  timers: number;
+  /** Task steps and callbacks run so far. */
+  steps: number;
+  tasksCreated: number;
+  tasksDone: number;
+  tasksCancelled: number;
+  /** Which core runs the scheduler. */
+  core: "wasm";
+}
+
+/** Most entries the core hands out per iteration (its OUTBOX size). */
+const BATCH = 4096;
+/** Steps run before the driver yields to the host, so promises and I/O progress. */
+const STEP_BUDGET = 4096;
+/** setTimeout's largest delay; longer waits are re-armed. */
+const MAX_HOST_DELAY = 2 ** 31 - 1;
+
+/** Something the core's ready ring can hand out. */
+interface Runnable {
+  _run(): void;
+}
+
+/**
+ * An event loop. Most programs never make one: `run()` does. Use a Loop
+ * directly to embed spindle (`runOnce()`), or for asyncio-style APIs.
+ */
+export class Loop {
+  /** @internal */ _core: Core;
+  /** @internal slot index → the task or handle that owns it */ _objects: (Runnable | undefined)[] = [];
+  /** @internal the task being stepped, or null */ _current: Task<unknown> | null = null;
+  /** @internal */ _debug: boolean;
+  /** Steps slower than this (ms) are logged in debug mode. */
+  slowCallbackDuration = 100;
+  /** The `shuffle` seed, or null when batches run in FIFO order. */
+  readonly shuffleSeed: number | null;
+
+  readonly #clock: Clock;
+  readonly #virtual: VirtualClock | null;
+  #running = false;
+  #driving = false;
+  #stopping = false;
+  #closed = false;
+  #macrotaskQueued = false;
+  #hostTimer: HostTimer | null = null;
+  #hostTimerAt = -1;
+  #jumpNext = false;
+  #runForeverDone: { resolve: () => void; reject: (e: unknown) => void } | null = null;
+  #exceptionHandler: ExceptionHandler | null = null;
+  #taskFactory: TaskFactory | null = null;
+  #unretrieved = new Set<Future<unknown>>();
+  readonly #drive = () => this.#driveNow();
+  readonly #timerFired = () => {
+    this.#hostTimer = null;
+    this.#hostTimerAt = -1;
+    this.#driveNow();
+  };
+
+  constructor(options: LoopOptions = {}) {
+    const { clock = realClock, debug, shuffle } = options;
+    if (typeof clock !== "object" || clock === null || typeof clock.now !== "function") {
+      throw new TypeError(`Loop's clock must have a now() method, got ${describe(clock)}`);
+    }
+    if (shuffle !== undefined && (!Number.isInteger(shuffle) || shuffle < 0 || shuffle > 0xffffffff)) {
+      throw new RangeError(`shuffle must be an integer seed in [0, 2^32), got ${String(shuffle)}`);
+    }
+    this.#clock = clock;
+    this.#virtual = clock instanceof VirtualClock ? clock : null;
+    this._debug = debug ?? platform.env("SPINDLE_DEBUG") === "1";
+    this.shuffleSeed = shuffle ?? null;
+    this._core = new Core(shuffle !== undefined, shuffle ?? 0);
+  }
+
+  // ---- time and callbacks ----
+
+  /** The loop's clock, in milliseconds. */
+  time(): number {
+    return this.#clock.now();
+  }
+
+  /** Runs `callback(...args)` on the next iteration (FIFO with other ready work). */
+  callSoon<A extends unknown[]>(callback: (...args: A) => unknown, ...args: A): Handle {
+    this.#checkCallback(callback, "callSoon");
+    return this.#schedule(new Handle(this, callback as (...args: never[]) => unknown, args));
+  }
+
+  /** Runs `callback(...args)` `delay` ms from now. */
+  callLater<A extends unknown[]>(delay: number, callback: (...args: A) => unknown, ...args: A): TimerHandle {
+    checkTime(delay, "callLater", "delay");
+    return this.callAt(this.time() + delay, callback, ...args);
+  }
+
+  /** Runs `callback(...args)` when the loop's time reaches `when`. */
+  callAt<A extends unknown[]>(when: number, callback: (...args: A) => unknown, ...args: A): TimerHandle {
+    checkTime(when, "callAt", "when");
+    this.#checkCallback(callback, "callAt");
+    const handle = new TimerHandle(this, when, callback as (...args: never[]) => unknown, args);
+    const core = this._core;
+    handle._slot = core.alloc(KIND_CALLBACK);
+    handle._gen = core.allocGen();
+    this._objects[handle._slot] = handle;
+    core.armTimer(handle._slot, handle._gen, when);
+    this.#wakeHost();
+    return handle;
+  }
+
+  /** A new pending future on this loop. */
+  createFuture<T = unknown>(): Future<T> {
+    return new Future<T>({ loop: this });
+  }
+
+  /**
+   * Schedules a coroutine (or any awaitable, which is wrapped) as a task.
+   *
+   * @throws {TypeError} when `coro` is not awaitable
+   * @throws {RuntimeError} when the loop is closed
+   */
+  createTask<T>(coro: Awaitable<T> | Coroutine<T>, options: TaskOptions = {}): Task<T> {
+    this.#checkOpen();
+    const coroutine = toCoroutine(coro, "createTask");
+    const factory = this.#taskFactory;
+    if (factory !== null) return factory(this, coroutine, options);
+    return new Task(coroutine, { loop: this, ...options });
+  }
+
+  /** Sets (or with null, clears) the factory createTask uses, e.g. `eagerTaskFactory`. */
+  setTaskFactory(factory: TaskFactory | null): void {
+    if (factory !== null && typeof factory !== "function") {
+      throw new TypeError(`setTaskFactory() needs a function or null, got ${describe(factory)}`);
+    }
+    this.#taskFactory = factory;
+  }
+
+  getTaskFactory(): TaskFactory | null {
+    return this.#taskFactory;
+  }
+
+  // ---- running ----
+
+  /** True while runForever / runUntilComplete is in progress. */
+  isRunning(): boolean {
+    return this.#running;
+  }
+
+  isClosed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * Runs the loop until `aw` is done and settles with its result or error.
+   *
+   * @throws {RuntimeError} when the loop is closed or already running
+   */
+  runUntilComplete<T>(aw: Awaitable<T> | Coroutine<T>): Promise<T> {
+    this.#checkOpen();
+    this.#checkNotRunning();
+    const future = this.#ensureFuture(aw);
+    const stop = () => this.stop();
+    future.addDoneCallback(stop);
+    return this.runForever().then(() => {
+      future.removeDoneCallback(stop);
+      if (!future.done()) throw new RuntimeError("Event loop stopped before Future completed");
+      return future.result();
+    });
+  }
+
+  /**
+   * Runs the loop until stop() is called.
+   *
+   * @throws {RuntimeError} when the loop is closed or already running
+   */
+  runForever(): Promise<void> {
+    this.#checkOpen();
+    this.#checkNotRunning();
+    if (_runningLoop() !== null) {
+      throw new RuntimeError("Cannot run the event loop while another loop is running");
+    }
+    this.#running = true;
+    this.#virtual?._attach(this);
+    const done = new Promise<void>((resolve, reject) => {
+      this.#runForeverDone = { resolve, reject };
+    });
+    this.#driveNow();
+    return done;
+  }
+
+  /** Stops runForever after the current iteration. */
+  stop(): void {
+    this.#stopping = true;
+    this.#wakeHost();
+  }
+
+  /**
+   * Runs one iteration by hand on a loop that is not running: due timers
+   * become ready, then the callbacks ready at the start run (what they
+   * schedule waits for the next call). Never sleeps. Returns 0 when work is
+   * ready, else the ms until the next timer, else -1 when idle.
+   *
+   * @throws {RuntimeError} when the loop is running or closed
+   */
+  runOnce(): number {
+    this.#checkOpen();
+    this.#checkNotRunning();
+    const previous = _setRunningLoop(this);
+    try {
+      this.#iterate();
+    } finally {
+      _setRunningLoop(previous);
+    }
+    const core = this._core;
+    core.flush();
+    if (core.readyCount() > 0) return 0;
+    const next = core.nextDeadline();
+    if (next < 0 || next === Infinity) return -1;
+    return Math.max(0, next - this.time());
+  }
+
+  /**
+   * Closes the loop: reports exceptions nobody retrieved, then releases it.
+   * Pending callbacks are dropped. No effect on a closed loop.
+   *
+   * @throws {RuntimeError} when the loop is running
+   */
+  close(): void {
+    if (this.#running) throw new RuntimeError("Cannot close a running event loop: stop it first");
+    if (this.#closed) return;
+    for (const future of this.#unretrieved) {
+      const context: ExceptionContext = {
+        message: `${future instanceof Task ? "Task" : "Future"} exception was never retrieved`,
+        exception: future._value,
+        future,
+      };
+      if (future instanceof Task && future._sourceStack !== undefined) {
+        context.sourceTraceback = future._sourceStack;
+      }
+      this.callExceptionHandler(context);
+    }
+    this.#unretrieved.clear();
+    if (this._debug) {
+      for (const task of this.#liveTasks()) {
+        this.callExceptionHandler({ message: "Task was destroyed but it is pending!", task });
+      }
+    }
+    this.#closed = true;
+    this.#clearHostTimer();
+    this.#virtual?._detach(this);
+    this._objects = [];
+  }
+
+  // ---- errors ----
+
+  /** Sets the handler for errors nobody caught; null restores the default. */
+  setExceptionHandler(handler: ExceptionHandler | null): void {
+    if (handler !== null && typeof handler !== "function") {
+      throw new TypeError(`setExceptionHandler() needs a function or null, got ${describe(handler)}`);
+    }
+    this.#exceptionHandler = handler;
+  }
+
+  getExceptionHandler(): ExceptionHandler | null {
+    return this.#exceptionHandler;
+  }
+
+  /** Reports `context` through the exception handler; never throws. */
+  callExceptionHandler(context: ExceptionContext): void {
+    const handler = this.#exceptionHandler;
+    if (handler === null) {
+      try {
+        this.defaultExceptionHandler(context);
+      } catch {
+        // Logging itself failed: nothing more can be done without throwing into the loop.
+      }
+      return;
+    }
+    try {
+      handler(this, context);
+    } catch (error) {
+      try {
+        this.defaultExceptionHandler({
+          message: "Unhandled error in exception handler",
+          exception: error,
+          context,
+        });
+      } catch {
+        // As above.
+      }
+    }
+  }
+
+  /** Logs `context` with console.error, as asyncio's default handler logs it. */
+  defaultExceptionHandler(context: ExceptionContext): void {
+    const lines = [context.message || "Unhandled exception in event loop"];
+    for (const key of Object.keys(context).sort()) {
+      if (key === "message" || key === "exception") continue;
+      lines.push(`${key}: ${String(context[key])}`);
+    }
+    const error = context.exception;
+    if (error !== undefined) {
+      lines.push(error instanceof Error && error.stack ? error.stack : String(error));
+    }
+    console.error(lines.join("\n"));
+  }
+
+  // ---- debugging and introspection ----
+
+  setDebug(enabled: boolean): void {
+    this._debug = Boolean(enabled);
+  }
+
+  getDebug(): boolean {
+    return this._debug;
+  }
+
+  /** Counts of tasks, callbacks, ready entries and timers, and steps run. */
+  stats(): LoopStats {
+    const s: CoreStats = this._core.stats();
+    const byState = s.tasksByState;
+    return {
+      tasks: byState.created + byState.ready + byState.running + byState.waiting,
+      tasksByState: { ...byState },
+      callbacks: s.callbacks,
+      ready: s.ready,
+      timers: s.timers,
+      steps: s.steps,
+      tasksCreated: s.tasksCreated,
+      tasksDone: s.tasksDone,
+      tasksCancelled: s.tasksCancelled,
+      core: "wasm",
+    };
+  }
+
+  // ---- used by futures, tasks and handles ----
+
+  /** @internal the live tasks, for allTasks() */
+  _allTasks(): Set<Task<unknown>> {
+    return new Set(this.#liveTasks());
+  }
+
+  /** @internal queues a slot to run next iteration */
+  _scheduleSlot(slot: number, gen: number): void {
+    this._core.schedule(slot, gen);
+    if (!this.#driving) this.#wakeHost();
+  }
+
+  /** @internal wakes a task waiting on a future */
+  _wakeTask(task: Task<unknown>): void {
+    this._core.schedule(task._slot, task._gen);
+    if (!this.#driving) this.#wakeHost();
+  }
+
+  /** @internal wakes a sleeping task early (its timer may have fired already) */
+  _wakeSleeper(task: Task<unknown>): void {
+    this._core.command(OP_WAKE, task._slot, task._gen);
+    this._core.pendingReady++;
+    if (!this.#driving) this.#wakeHost();
+  }
+
+  /** @internal schedules a done callback: fn(future) */
+  _callSoonWith(fn: DoneCallback<unknown>, future: Future<unknown>): void {
+    this.#schedule(new Handle(this, fn as (...args: never[]) => unknown, [future]));
+  }
+
+  /** @internal a future failed: report it at close unless someone retrieves it */
+  _failed(future: Future<unknown>): void {
+    this.#unretrieved.add(future);
+  }
+
+  /** @internal someone read a future's exception */
+  _retrieved(future: Future<unknown>): void {
+    this.#unretrieved.delete(future);
+  }
+
+  /**
+   * @internal a future on this loop that follows `thenable`; `onCancel` runs
+   * when the future is cancelled (e.g. to abort the work behind it)
+   */
+  _wrapThenable<T>(thenable: PromiseLike<T>, onCancel: (() => void) | undefined): Future<T> {
+    const future = new ThenableFuture<T>(this, onCancel);
+    thenable.then(
+      (value) => {
+        if (future._state === PENDING && !this.#closed) future.setResult(value);
+      },
+      (error) => {
+        if (future._state === PENDING && !this.#closed) future.setException(error);
+      },
+    );
+    return future;
+  }
+
+  /** @internal a VirtualClock this loop uses has moved */
+  _clockAdvanced(): void {
+    this.#wakeHost();
+  }
+
+  // ---- internals ----
+
+  #schedule<H extends Handle>(handle: H): H {
+    const core = this._core;
+    handle._slot = core.alloc(KIND_CALLBACK);
+    handle._gen = core.allocGen();
+    this._objects[handle._slot] = handle;
+    core.schedule(handle._slot, handle._gen);
+    if (!this.#driving) this.#wakeHost();
+    return handle;
+  }
+
+  #ensureFuture<T>(aw: Awaitable<T> | Coroutine<T>): Future<T> {
+    if (aw instanceof Future) {
+      if (aw._loop !== this) {
+        throw new RangeError("The future belongs to a different loop than the one asked to run it");
+      }
+      return aw;
+    }
+    if (isThenable(aw) && !isOperation(aw)) return this._wrapThenable(aw, undefined);
+    return this.createTask(aw);
+  }
+
+  /** One iteration: the core hands out a batch, and each entry runs once. */
+  #iterate(): number {
+    const core = this._core;
+    const n = core.tick(this.#clock.now(), BATCH);
+    const objects = this._objects;
+    if (this._debug) {
+      for (let i = 0; i < n; i++) this.#runTimed(objects[core.outbox[i]!]!);
+    } else {
+      // Read core.outbox each time: a step may grow memory, which replaces the view.
+      for (let i = 0; i < n; i++) objects[core.outbox[i]!]!._run();
+    }
+    return n;
+  }
+
+  #runTimed(entry: Runnable): void {
+    const start = performance.now();
+    entry._run();
+    const took = performance.now() - start;
+    if (took >= this.slowCallbackDuration) {
+      console.warn(`Executing ${String(entry)} took ${(took / 1000).toFixed(3)} seconds`);
+    }
+  }
+
+  /** Runs iterations until the budget is spent, the loop stops, or nothing is ready. */
+  #driveNow(): void {
+    this.#macrotaskQueued = false;
+    if (!this.#running || this.#driving) return;
+    this.#driving = true;
+    const previous = _setRunningLoop(this);
+    try {
+      this.#driveIterations();
+    } catch (error) {
+      // Only a bug in spindle gets here: user code's errors are caught where it runs.
+      this.#finishRunForever(error);
+    } finally {
+      _setRunningLoop(previous);
+      this.#driving = false;
+    }
+  }
+
+  #driveIterations(): void {
+    const core = this._core;
+    let steps = 0;
+    for (;;) {
+      const ran = this.#iterate();
+      steps += ran;
+      if (ran > 0) this.#jumpNext = false;
+      if (this.#stopping) {
+        this.#finishRunForever(undefined);
+        return;
+      }
+      if (core.pendingReady > 0 || core.readyCount() > 0) {
+        if (steps >= STEP_BUDGET) {
+          this.#queueMacrotask();
+          return;
+        }
+        continue;
+      }
+      core.flush();
+      if (core.readyCount() > 0) continue;
+      const next = core.nextDeadline();
+      if (next < 0 || next === Infinity) return; // idle until something schedules work
+      const now = this.#clock.now();
+      if (next <= now) continue;
+      const virtual = this.#virtual;
+      if (virtual === null) {
+        this.#armHostTimer(next, next - now);
+        return;
+      }
+      if (!virtual.autojump) return; // waits for clock.advance()
+      if (this.#jumpNext) {
+        this.#jumpNext = false;
+        virtual._jumpTo(next);
+        continue;
+      }
+      // Let settled promises run first: they may schedule work before the jump.
+      this.#jumpNext = true;
+      this.#queueMacrotask();
+      return;
+    }
+  }
+
+  #finishRunForever(error: unknown): void {
+    this.#running = false;
+    this.#stopping = false;
+    this.#jumpNext = false;
+    this.#clearHostTimer();
+    this.#virtual?._detach(this);
+    const done = this.#runForeverDone;
+    this.#runForeverDone = null;
+    if (done === null) return;
+    if (error === undefined) done.resolve();
+    else done.reject(error);
+  }
+
+  /** Makes sure a running loop that is not mid-iteration looks at its work again. */
+  #wakeHost(): void {
+    if (this.#running && !this.#driving) this.#queueMacrotask();
+  }
+
+  #queueMacrotask(): void {
+    if (this.#macrotaskQueued) return;
+    this.#macrotaskQueued = true;
+    platform.macrotask(this.#drive);
+  }
+
+  #armHostTimer(at: number, delay: number): void {
+    if (this.#hostTimer !== null) {
+      if (this.#hostTimerAt === at) return;
+      platform.clearTimer(this.#hostTimer);
+    }
+    this.#hostTimerAt = at;
+    this.#hostTimer = platform.setTimer(this.#timerFired, Math.min(Math.max(delay, 0), MAX_HOST_DELAY));
+  }
+
+  #clearHostTimer(): void {
+    if (this.#hostTimer === null) return;
+    platform.clearTimer(this.#hostTimer);
+    this.#hostTimer = null;
+    this.#hostTimerAt = -1;
+  }
+
+  *#liveTasks(): Generator<Task<unknown>> {
+    for (const entry of this._objects) {
+      if (entry instanceof Task && !entry.done()) yield entry;
+    }
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw new RuntimeError("Event loop is closed: create a new Loop or use run()");
+  }
+
+  #checkNotRunning(): void {
+    if (this.#running) throw new RuntimeError("This event loop is already running");
+  }
+
+  #checkCallback(callback: unknown, method: string): void {
+    this.#checkOpen();
+    if (typeof callback !== "function") {
+      throw new TypeError(`${method}() needs a function to call, got ${describe(callback)}`);
+    }
+  }
+}
+
+/** A future following a thenable; cancelling it runs `onCancel` (call() aborts its signal). */
+class ThenableFuture<T> extends Future<T> {
+  readonly #onCancel: (() => void) | undefined;
+
+  constructor(loop: Loop, onCancel: (() => void) | undefined) {
+    super({ loop });
+    this.#onCancel = onCancel;
+  }
+
+  override cancel(msg?: string): boolean {
+    if (!super.cancel(msg)) return false;
+    this.#onCancel?.();
+    return true;
+  }
+}
+
+function checkTime(value: unknown, method: string, what: string): void {
+  if (typeof value !== "number") {
+    throw new TypeError(`${method}() needs a number for ${what} (milliseconds), got ${describe(value)}`);
+  }
+  if (value !== value) throw new RangeError(`${method}() got NaN for ${what}: pass a number of milliseconds`);
+}
+
+/** The coroutine to run for `value`: itself, or a wrapper for other awaitables. */
+export function toCoroutine<T>(value: Awaitable<T> | Coroutine<T>, caller: string): Coroutine<T> {
+  if (isCoroutine(value)) return value as Coroutine<T>;
+  if (isOperation(value)) return delegate(value);
+  if (isThenable(value)) return awaitThenable(value);
+  throw new TypeError(
+    `${caller}() needs a coroutine or another awaitable (Future, Task, Operation, thenable), got ${describe(value)}`,
+  );
+}
+
+function* delegate<T>(op: { [Symbol.iterator](): Iterator<unknown, T, unknown> }): Coroutine<T> {
+  return yield* op;
+}
+
+function* awaitThenable<T>(thenable: PromiseLike<T>): Coroutine<T> {
+  return (yield thenable) as T;
+}

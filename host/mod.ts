@@ -1,0 +1,39 @@
+/**
+ * spindle: Python's asyncio for TypeScript, on every JavaScript runtime.
+ * This module only re-exports; each concept lives in its own file.
+ *
+ * @module
+ */
+
+export { type Clock, realClock, VirtualClock, type VirtualClockOptions } from "./clock.ts";
+export { ensureFuture, type EnsureFutureOptions } from "./ensure_future.ts";
+export {
+  BrokenBarrierError,
+  CancelledError,
+  ExceptionGroup,
+  IncompleteReadError,
+  InvalidStateError,
+  LimitOverrunError,
+  QueueEmpty,
+  QueueFull,
+  QueueShutDown,
+  RuntimeError,
+  TimeoutError,
+} from "./errors.ts";
+export { type DoneCallback, Future, type FutureOptions } from "./future.ts";
+export { Handle, TimerHandle } from "./handle.ts";
+export {
+  type ExceptionContext,
+  type ExceptionHandler,
+  Loop,
+  type LoopOptions,
+  type LoopStats,
+  type TaskFactory,
+} from "./loop.ts";
+export type { Awaitable, Coroutine, Operation } from "./operation.ts";
+export { type Main, run, Runner, type RunOptions } from "./runner.ts";
+export { getRunningLoop } from "./_running.ts";
+export { sleep } from "./sleep.ts";
+export { allTasks, createTask, currentTask, eagerTaskFactory, Task, type TaskOptions } from "./task.ts";
+export { call, until } from "./until.ts";
+export { setCoreModule } from "./_core.ts";

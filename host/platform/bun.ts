@@ -1,0 +1,10 @@
+/**
+ * Bun: Node-compatible globals (`setImmediate`, `process.on("SIGINT")`).
+ *
+ * @module
+ */
+
+import { nodeLikePlatform } from "./node.ts";
+import type { Platform } from "./types.ts";
+
+export const bunPlatform: Platform = nodeLikePlatform("bun");

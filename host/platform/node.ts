@@ -1,0 +1,42 @@
+/**
+ * Node.js: `setImmediate` for macrotasks, `process.on("SIGINT")`.
+ * Uses only globals, so nothing here pulls `node:*` modules into a bundle.
+ *
+ * @module
+ */
+
+import type { HostTimer, Platform } from "./types.ts";
+
+interface NodeProcess {
+  on(event: string, fn: () => void): void;
+  off(event: string, fn: () => void): void;
+  kill(pid: number, signal: string): void;
+  pid: number;
+  env: Record<string, string | undefined>;
+}
+
+declare const process: NodeProcess;
+declare function setImmediate(fn: () => void): unknown;
+
+/** Node's adapter; Bun's reuses it with its own name. */
+export function nodeLikePlatform(name: string): Platform {
+  return {
+    name,
+    macrotask: (fn) => {
+      setImmediate(fn);
+    },
+    setTimer: (fn, ms) => setTimeout(fn, ms),
+    clearTimer: (timer: HostTimer) => clearTimeout(timer as ReturnType<typeof setTimeout>),
+    onInterrupt(fn) {
+      process.on("SIGINT", fn);
+      return () => process.off("SIGINT", fn);
+    },
+    interruptDefault() {
+      // With no listener left, SIGINT takes its default action again.
+      process.kill(process.pid, "SIGINT");
+    },
+    env: (name) => process.env[name],
+  };
+}
+
+export const nodePlatform: Platform = nodeLikePlatform("node");

@@ -1,0 +1,33 @@
+/**
+ * What spindle needs from the runtime it runs on. One adapter per runtime
+ * implements it (node.ts, deno.ts, bun.ts, web.ts); detect.ts picks one.
+ * Semantics above this interface never branch on the runtime.
+ *
+ * @module
+ */
+
+/** A host timer, as returned by {@linkcode Platform.setTimer}. */
+export type HostTimer = unknown;
+
+export interface Platform {
+  /** The runtime's name, for messages ("node", "deno", "bun", "browser"). */
+  readonly name: string;
+  /**
+   * Runs `fn` on a macrotask as soon as the host has let promises and I/O
+   * progress: `setImmediate` where it exists, a `MessageChannel` otherwise.
+   * Never a nested `setTimeout(0)`, which runtimes clamp.
+   */
+  macrotask(fn: () => void): void;
+  /** Runs `fn` once after `ms` milliseconds (already clamped to the host's range). */
+  setTimer(fn: () => void, ms: number): HostTimer;
+  clearTimer(timer: HostTimer): void;
+  /**
+   * Calls `fn` on each SIGINT until the returned function is called; undefined
+   * where the runtime has no process signals (browsers).
+   */
+  onInterrupt(fn: () => void): (() => void) | undefined;
+  /** Ends the process the way an unhandled SIGINT would. */
+  interruptDefault(): void;
+  /** An environment variable, or undefined when absent or not readable. */
+  env(name: string): string | undefined;
+}

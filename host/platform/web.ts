@@ -1,0 +1,19 @@
+/**
+ * Browsers and other web-like hosts: a MessageChannel for macrotasks, no
+ * process signals, no environment.
+ *
+ * @module
+ */
+
+import { messageChannelMacrotask } from "./_message_channel.ts";
+import type { HostTimer, Platform } from "./types.ts";
+
+export const webPlatform: Platform = {
+  name: "browser",
+  macrotask: messageChannelMacrotask,
+  setTimer: (fn, ms) => setTimeout(fn, ms),
+  clearTimer: (timer: HostTimer) => clearTimeout(timer as number),
+  onInterrupt: () => undefined,
+  interruptDefault() {},
+  env: () => undefined,
+};

@@ -1,0 +1,170 @@
+/**
+ * `run(main)` and `Runner`: the entry points that make a loop, run a main
+ * coroutine on it, clean up every task left behind and close the loop
+ * (asyncio.run / asyncio.Runner).
+ *
+ * @module
+ */
+
+import type { Clock } from "./clock.ts";
+import { RuntimeError } from "./errors.ts";
+import type { Future } from "./future.ts";
+import { Loop } from "./loop.ts";
+import type { Awaitable, Coroutine } from "./operation.ts";
+import { platform } from "./platform/detect.ts";
+import { _runningLoop } from "./_running.ts";
+import type { Task } from "./task.ts";
+
+/** Options for {@linkcode run} and {@linkcode Runner}. */
+export interface RunOptions {
+  /** Debug mode (see SPEC: slow steps, creation stacks, pending tasks at close). */
+  debug?: boolean;
+  /** The clock (default `realClock`; a `VirtualClock` for tests). */
+  clock?: Clock;
+  /** Seed for running each iteration's ready tasks in a shuffled order. */
+  shuffle?: number;
+}
+
+/** A coroutine, or a function that returns one (or any awaitable). */
+export type Main<T> = Coroutine<T> | Awaitable<T> | (() => Coroutine<T> | Awaitable<T>);
+
+/**
+ * Runs `main` on a new loop until it finishes, then cancels and awaits the
+ * tasks still pending, closes the loop, and settles with main's result or
+ * error. SIGINT (Deno, Bun, Node) cancels the main task once.
+ *
+ * @example
+ * ```ts
+ * await run(function* () {
+ *   yield* sleep(1000);
+ *   return "done";
+ * });
+ * ```
+ * @throws {RuntimeError} synchronously, when called from inside a running loop
+ */
+export function run<T>(main: Main<T>, options: RunOptions = {}): Promise<T> {
+  checkNoRunningLoop("run()");
+  const runner = new Runner(options);
+  return runWith(runner, main);
+}
+
+async function runWith<T>(runner: Runner, main: Main<T>): Promise<T> {
+  try {
+    return await runner.run(main);
+  } finally {
+    await runner.close();
+  }
+}
+
+/**
+ * A loop that runs several main coroutines in turn, then closes
+ * (asyncio.Runner). `await using runner = new Runner()` closes it at scope end.
+ */
+export class Runner {
+  readonly #options: RunOptions;
+  #loop: Loop | null = null;
+  #closed = false;
+
+  constructor(options: RunOptions = {}) {
+    this.#options = options;
+  }
+
+  /** The runner's loop, made on first use. */
+  getLoop(): Loop {
+    if (this.#closed) throw new RuntimeError("Runner is closed");
+    if (this.#loop === null) {
+      const { clock, debug, shuffle } = this.#options;
+      this.#loop = new Loop({
+        ...(clock !== undefined ? { clock } : {}),
+        ...(debug !== undefined ? { debug } : {}),
+        ...(shuffle !== undefined ? { shuffle } : {}),
+      });
+    }
+    return this.#loop;
+  }
+
+  /**
+   * Runs `main` to the end on the runner's loop.
+   *
+   * @throws {RuntimeError} synchronously, inside a running loop or after close()
+   */
+  run<T>(main: Main<T>): Promise<T> {
+    checkNoRunningLoop("Runner.run()");
+    const loop = this.getLoop();
+    const coro = typeof main === "function" ? main() : main;
+    const task = loop.createTask(coro) as Task<T>;
+    let interrupts = 0;
+    const removeListener = platform.onInterrupt(() => {
+      interrupts++;
+      if (interrupts === 1 && !task.done()) {
+        task.cancel();
+        return;
+      }
+      stopListening();
+      platform.interruptDefault();
+    });
+    let listening = removeListener !== undefined;
+    const stopListening = () => {
+      if (listening) removeListener!();
+      listening = false;
+    };
+    return loop.runUntilComplete(task).finally(stopListening);
+  }
+
+  /**
+   * Cancels and awaits the tasks still pending, reports their errors and the
+   * exceptions nobody retrieved, and closes the loop. Idempotent.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const loop = this.#loop;
+    if (loop === null) return;
+    try {
+      await cancelAllTasks(loop);
+    } finally {
+      loop.close();
+    }
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+async function cancelAllTasks(loop: Loop): Promise<void> {
+  const tasks = [...loop._allTasks()];
+  if (tasks.length === 0) return;
+  for (const task of tasks) task.cancel();
+  await loop.runUntilComplete(allDone(loop, tasks));
+  for (const task of tasks) {
+    if (task.cancelled()) continue;
+    const error = task.exception();
+    if (error !== null) {
+      loop.callExceptionHandler({
+        message: "Unhandled exception during run() shutdown",
+        exception: error,
+        task,
+      });
+    }
+  }
+}
+
+/** A future done when every one of `tasks` is done (gather with returnExceptions, without results). */
+function allDone(loop: Loop, tasks: Task<unknown>[]): Future<void> {
+  const all = loop.createFuture<void>();
+  let left = tasks.length;
+  const countDown = () => {
+    if (--left === 0) all.setResult(undefined);
+  };
+  for (const task of tasks) task.addDoneCallback(countDown);
+  return all;
+}
+
+function checkNoRunningLoop(what: string): void {
+  if (_runningLoop() !== null) {
+    throw new RuntimeError(
+      `${what} cannot be called from a running event loop: yield* the coroutine instead, or createTask() it`,
+    );
+  }
+}

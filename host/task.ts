@@ -1,0 +1,311 @@
+/**
+ * `Task<T>`: a coroutine driven by the loop (asyncio.Task). This file holds
+ * the only code in spindle that resumes a coroutine: `Task._run`.
+ *
+ * Ground rules
+ * - A task owns one core slot from creation until its coroutine ends; the
+ *   core tracks its scheduling state, the task its outcome.
+ * - A coroutine talks to its task only by what it yields:
+ *   `undefined` or a `SleepOp` of 0 ms → run again next iteration;
+ *   a `SleepOp` → run again when the core's timer fires;
+ *   a `Future` → run again when it is done (its result is sent in, or its
+ *   exception thrown in); a thenable → wrapped in a future, same.
+ *   Anything else is thrown back into the coroutine as a TypeError.
+ * - Cancellation throws CancelledError into the coroutine at its current
+ *   yield (never `generator.return()`), so `finally` blocks may `yield*`.
+ *
+ * @module
+ */
+
+import { KIND_TASK, OP_FINISH, OP_FINISH_CANCELLED, OP_START, OP_SUSPEND } from "./_core.ts";
+import { CancelledError, RuntimeError } from "./errors.ts";
+import { CANCELLED, FAILED, FINISHED, Future, PENDING } from "./future.ts";
+import type { Loop } from "./loop.ts";
+import { type Awaitable, type Coroutine, describe, isThenable } from "./operation.ts";
+import { getRunningLoop } from "./_running.ts";
+import { SLEEP_DONE, SleepOp } from "./sleep.ts";
+
+/** Options for creating a task. */
+export interface TaskOptions {
+  /** The task's name (default "Task-N"). */
+  name?: string;
+}
+
+/** Options the loop passes when it constructs a task (task factories get them too). */
+export interface TaskConstructorOptions extends TaskOptions {
+  loop: Loop;
+  /** Run the first step now, inside the constructor, if the loop is running (eager task). */
+  eagerStart?: boolean;
+}
+
+/** Sent in place of a value: "throw `_throwNext` instead". */
+const NOTHING: unique symbol = Symbol("spindle.nothing");
+
+let taskCounter = 0;
+
+/**
+ * A coroutine scheduled on a loop. Create it with `createTask()`.
+ *
+ * @example
+ * ```ts
+ * const t = createTask(sayAfter(1000, "hello"), { name: "greeter" });
+ * yield* t; // waits for it
+ * ```
+ */
+export class Task<T = unknown> extends Future<T> {
+  /** @internal */ _coro: Coroutine<T>;
+  /** @internal core slot and its generation */ _slot: number;
+  /** @internal */ _gen: number;
+  /** @internal a string, or the N of a default "Task-N" made on demand */ _name: string | number;
+  /** @internal the value to send at the next step */ _send: unknown = undefined;
+  /** @internal an error to throw in at the next step, or NOTHING */ _throwNext: unknown = NOTHING;
+  /** @internal the future this task waits on (asyncio's _fut_waiter) */ _waitingOn: Future<unknown> | null = null;
+  /** @internal true while the task waits on its own core timer */ _sleeping = false;
+  /** @internal */ _mustCancel = false;
+  /** @internal */ _cancelMessage: string | undefined = undefined;
+  /** @internal */ _cancelsRequested = 0;
+  /** @internal made on first use of `signal` */ _abort: AbortController | null = null;
+  /** @internal creation stack, kept in debug mode */ _sourceStack: string | undefined = undefined;
+
+  constructor(coro: Coroutine<T>, options: TaskConstructorOptions) {
+    const loop = options.loop;
+    super({ loop });
+    this._coro = coro;
+    this._name = options.name !== undefined ? String(options.name) : ++taskCounter;
+    this._slot = loop._core.alloc(KIND_TASK);
+    this._gen = loop._core.allocGen();
+    loop._objects[this._slot] = this;
+    if (loop._debug) this._sourceStack = new Error().stack;
+    if (options.eagerStart && loop.isRunning()) {
+      loop._core.command(OP_START, this._slot, this._gen);
+      this._run();
+    } else {
+      loop._scheduleSlot(this._slot, this._gen);
+    }
+  }
+
+  /** The task's name. */
+  getName(): string {
+    const name = this._name;
+    return typeof name === "string" ? name : (this._name = `Task-${name}`);
+  }
+
+  /** Renames the task. */
+  setName(name: unknown): void {
+    this._name = String(name);
+  }
+
+  /** The coroutine the task runs. */
+  getCoro(): Coroutine<T> {
+    return this._coro;
+  }
+
+  /** Aborted (with a CancelledError reason) when cancellation of this task is requested. */
+  get signal(): AbortSignal {
+    if (this._abort === null) {
+      this._abort = new AbortController();
+      if (this._cancelsRequested > 0) this._abort.abort(this._makeCancelledErrorForTask());
+    }
+    return this._abort.signal;
+  }
+
+  /**
+   * Requests cancellation: CancelledError is thrown into the coroutine at
+   * its current yield (or first step). Returns false if the task is done.
+   */
+  override cancel(msg?: string): boolean {
+    if (this._state !== PENDING) return false;
+    this._cancelsRequested++;
+    if (this._abort !== null && !this._abort.signal.aborted) {
+      this._abort.abort(msg === undefined ? new CancelledError() : new CancelledError(msg));
+    }
+    const waitingOn = this._waitingOn;
+    if (waitingOn !== null && waitingOn.cancel(msg)) return true;
+    this._mustCancel = true;
+    this._cancelMessage = msg;
+    if (this._sleeping) {
+      this._sleeping = false;
+      this._loop._wakeSleeper(this);
+    }
+    return true;
+  }
+
+  /** How many cancellation requests are pending (cancel() calls minus uncancel() calls). */
+  cancelling(): number {
+    return this._cancelsRequested;
+  }
+
+  /** Takes back one cancellation request; returns how many remain. */
+  uncancel(): number {
+    if (this._cancelsRequested > 0) {
+      this._cancelsRequested--;
+      if (this._cancelsRequested === 0) this._mustCancel = false;
+    }
+    return this._cancelsRequested;
+  }
+
+  /** @throws {RuntimeError} always: a task's result comes from its coroutine */
+  override setResult(_value: T): never {
+    throw new RuntimeError("Task does not support setResult(): a task's result is its coroutine's return value");
+  }
+
+  /** @throws {RuntimeError} always: a task's exception comes from its coroutine */
+  override setException(_error: unknown): never {
+    throw new RuntimeError("Task does not support setException(): a task fails when its coroutine throws");
+  }
+
+  override toString(): string {
+    const state = this._state === PENDING ? "pending" : this._state === CANCELLED ? "cancelled" : "finished";
+    return `<Task ${state} name=${JSON.stringify(this.getName())}${this._describeOutcome()}>`;
+  }
+
+  /** @internal the CancelledError for this task's own pending cancellation */
+  _makeCancelledErrorForTask(): CancelledError {
+    const msg = this._cancelMessage;
+    return msg === undefined ? new CancelledError() : new CancelledError(msg);
+  }
+
+  /**
+   * @internal Runs the coroutine to its next yield. Called by the loop for
+   * each time the core hands out this task's slot, and once by the
+   * constructor for an eager task. The only place a coroutine is resumed.
+   */
+  _run(): void {
+    const loop = this._loop;
+    let send = this._send;
+    let error = this._throwNext;
+    this._send = undefined;
+    this._throwNext = NOTHING;
+    this._sleeping = false;
+    const waited = this._waitingOn;
+    if (waited !== null) {
+      this._waitingOn = null;
+      try {
+        send = waited.result();
+      } catch (e) {
+        error = e;
+      }
+    }
+    if (this._mustCancel) {
+      if (!(error instanceof CancelledError)) error = this._makeCancelledErrorForTask();
+      this._mustCancel = false;
+    }
+
+    const previous = loop._current;
+    loop._current = this as Task<unknown>;
+    let step: IteratorResult<unknown, T>;
+    try {
+      step = error === NOTHING ? this._coro.next(send) : this._coro.throw(error);
+    } catch (thrown) {
+      loop._current = previous;
+      if (thrown instanceof CancelledError) this._end(CANCELLED, thrown.message === "" ? undefined : thrown.message);
+      else this._end(FAILED, thrown);
+      return;
+    }
+    loop._current = previous;
+
+    if (step.done) {
+      if (this._mustCancel) {
+        // Cancelled during the last step, and the coroutine returned anyway.
+        this._mustCancel = false;
+        this._end(CANCELLED, this._cancelMessage);
+      } else {
+        this._end(FINISHED, step.value);
+      }
+      return;
+    }
+
+    const yielded = step.value;
+    if (yielded instanceof SleepOp) {
+      this._send = SLEEP_DONE;
+      if (yielded.ms > 0 && !this._mustCancel) {
+        this._sleeping = true;
+        loop._core.sleep(this._slot, this._gen, loop.time() + yielded.ms);
+      } else {
+        loop._scheduleSlot(this._slot, this._gen);
+      }
+    } else if (yielded === undefined) {
+      loop._scheduleSlot(this._slot, this._gen);
+    } else if (yielded instanceof Future) {
+      this._waitOn(yielded);
+    } else if (isThenable(yielded)) {
+      this._waitOn(loop._wrapThenable(yielded, undefined));
+    } else {
+      this._throwNext = new TypeError(
+        `Task ${JSON.stringify(this.getName())} got bad yield: ${describe(yielded)}. ` +
+          "Use yield* with an Operation (sleep(), a Future, a Task, a coroutine), or yield a Future or a thenable",
+      );
+      loop._scheduleSlot(this._slot, this._gen);
+    }
+  }
+
+  /** @internal suspends on `future` */
+  _waitOn(future: Future<unknown>): void {
+    const loop = this._loop;
+    if (future._loop !== loop) {
+      this._throwNext = new RuntimeError(
+        `Task ${JSON.stringify(this.getName())} got ${future} attached to a different loop: ` +
+          "create futures on the loop that awaits them",
+      );
+      loop._scheduleSlot(this._slot, this._gen);
+      return;
+    }
+    if (future === this) {
+      this._throwNext = new RuntimeError(
+        `Task cannot await on itself: ${this}. Await another task or future`,
+      );
+      loop._scheduleSlot(this._slot, this._gen);
+      return;
+    }
+    loop._core.command(OP_SUSPEND, this._slot, this._gen);
+    this._waitingOn = future;
+    if (future._state !== PENDING) loop._wakeTask(this as Task<unknown>);
+    else future._addWaiter(this as Task<unknown>);
+    if (this._mustCancel && future.cancel(this._cancelMessage)) this._mustCancel = false;
+  }
+
+  /** @internal the coroutine ended: free the slot, then complete as a future */
+  _end(state: typeof FINISHED | typeof FAILED | typeof CANCELLED, value: unknown): void {
+    const loop = this._loop;
+    loop._core.command(state === CANCELLED ? OP_FINISH_CANCELLED : OP_FINISH, this._slot, this._gen);
+    loop._objects[this._slot] = undefined;
+    this._state = state;
+    this._value = value;
+    if (state === FAILED) loop._failed(this);
+    this._scheduleCallbacks();
+  }
+}
+
+/**
+ * Schedules `coro` as a task on the running loop (any awaitable is wrapped).
+ *
+ * @throws {RuntimeError} outside a loop
+ * @throws {TypeError} when `coro` is not awaitable
+ */
+export function createTask<T>(coro: Awaitable<T> | Coroutine<T>, options: TaskOptions = {}): Task<T> {
+  return getRunningLoop().createTask(coro, options);
+}
+
+/** The task running now on `loop` (default: the running loop), or null in a plain callback. */
+export function currentTask(loop?: Loop): Task<unknown> | null {
+  return (loop ?? getRunningLoop())._current;
+}
+
+/** The tasks of `loop` (default: the running loop) that are not done. */
+export function allTasks(loop?: Loop): Set<Task<unknown>> {
+  return (loop ?? getRunningLoop())._allTasks();
+}
+
+/**
+ * A task factory whose tasks run their first step at once, inside
+ * createTask, when the loop is running (asyncio.eager_task_factory, 3.12).
+ * A coroutine that finishes without waiting is never scheduled.
+ *
+ * @example
+ * ```ts
+ * getRunningLoop().setTaskFactory(eagerTaskFactory);
+ * ```
+ */
+export function eagerTaskFactory<T>(loop: Loop, coro: Coroutine<T>, options: TaskOptions): Task<T> {
+  return new Task(coro, { ...options, loop, eagerStart: true });
+}

@@ -1,0 +1,48 @@
+// Runs every tests/*_test.ts under one runtime: `node tests/tools/run.mjs node|deno|bun [filter]`.
+// Node 20 cannot strip types, so its files are bundled with esbuild first;
+// Deno and Bun run the sources. All three use node:test + node:assert/strict.
+import { spawnSync } from "node:child_process";
+import { readdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { build } from "esbuild";
+
+const [runtime = "node", filter = ""] = process.argv.slice(2);
+const files = readdirSync("tests")
+  .filter((f) => f.endsWith("_test.ts") && f.includes(filter))
+  .sort()
+  .map((f) => join("tests", f));
+if (files.length === 0) {
+  console.error(`no test files match "${filter}"`);
+  process.exit(1);
+}
+const bin = (name) => join("node_modules", ".bin", name);
+
+let result;
+if (runtime === "node") {
+  const outdir = join("tests", ".out");
+  rmSync(outdir, { recursive: true, force: true });
+  await build({
+    entryPoints: files,
+    outdir,
+    bundle: true,
+    format: "esm",
+    platform: "node",
+    target: "node20",
+    outExtension: { ".js": ".mjs" },
+    sourcemap: "inline",
+    packages: "external",
+    logLevel: "warning",
+  });
+  const bundled = files.map((f) => join(outdir, f.slice("tests/".length).replace(/\.ts$/, ".mjs")));
+  result = spawnSync(process.execPath, ["--enable-source-maps", "--test", "--test-reporter=spec", ...bundled], {
+    stdio: "inherit",
+  });
+} else if (runtime === "deno") {
+  result = spawnSync(bin("deno"), ["test", "-A", "--no-check", ...files], { stdio: "inherit" });
+} else if (runtime === "bun") {
+  result = spawnSync(bin("bun"), ["test", ...files.map((f) => "./" + f)], { stdio: "inherit" });
+} else {
+  console.error(`unknown runtime "${runtime}": use node, deno or bun`);
+  process.exit(2);
+}
+process.exit(result.status ?? 1);
