@@ -83,3 +83,19 @@ export class ExceptionGroup extends AggregateError {
     super(errors, message);
   }
 }
+
+/**
+ * A CancelledError made by the scheduler (cancel requests, cancelled
+ * futures). Its stack would only show scheduler internals, and capturing it
+ * is most of a cancellation's cost, so it has none.
+ */
+export function makeCancelledError(msg: string | undefined): CancelledError {
+  const E = Error as { stackTraceLimit?: number | undefined };
+  const limit = E.stackTraceLimit;
+  E.stackTraceLimit = 0;
+  try {
+    return msg === undefined ? new CancelledError() : new CancelledError(msg);
+  } finally {
+    E.stackTraceLimit = limit;
+  }
+}

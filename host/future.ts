@@ -13,7 +13,7 @@
  * @module
  */
 
-import { CancelledError, InvalidStateError } from "./errors.ts";
+import { CancelledError, InvalidStateError, makeCancelledError } from "./errors.ts";
 import type { Loop } from "./loop.ts";
 import type { Operation } from "./operation.ts";
 import { getRunningLoop } from "./_running.ts";
@@ -219,7 +219,7 @@ export class Future<T = unknown> implements Operation<T>, PromiseLike<T> {
   /** @internal a new CancelledError carrying the cancel message */
   _makeCancelledError(): CancelledError {
     const msg = this._value as string | undefined;
-    return msg === undefined ? new CancelledError() : new CancelledError(msg);
+    return makeCancelledError(msg);
   }
 
   /** @internal */

@@ -16,10 +16,31 @@ export type Coroutine<T = unknown> = Generator<unknown, T, unknown>;
 /** What the functions that wrap awaitables accept. */
 export type Awaitable<T> = Operation<T> | PromiseLike<T>;
 
+/** %GeneratorPrototype%: the prototype of every generator function's `prototype`. */
+const GENERATOR_PROTOTYPE: object = Object.getPrototypeOf(function* () {}.prototype);
+
+/** The built-in generator methods, called directly by tasks (see isNativeGenerator). */
+export const generatorNext = (GENERATOR_PROTOTYPE as Coroutine).next;
+export const generatorThrow = (GENERATOR_PROTOTYPE as Coroutine).throw;
+
+/**
+ * True for objects made by a `function*`. Tasks resume those with
+ * generatorNext.call(coro) rather than coro.next(): each generator function
+ * has its own prototype, so the property lookup would be megamorphic.
+ */
+export function isNativeGenerator(value: object): boolean {
+  const own = Object.getPrototypeOf(value);
+  return own !== null && Object.getPrototypeOf(own) === GENERATOR_PROTOTYPE &&
+    !Object.prototype.hasOwnProperty.call(own, "next") && !Object.prototype.hasOwnProperty.call(own, "throw");
+}
+
 /** True for generator objects (coroutines). */
 export function isCoroutine(value: unknown): value is Coroutine {
-  return typeof value === "object" && value !== null &&
-    typeof (value as Coroutine).next === "function" &&
+  if (typeof value !== "object" || value === null) return false;
+  // Two prototype hops instead of property lookups: every generator function
+  // has its own prototype object, so `value.next` is a megamorphic load.
+  if (isNativeGenerator(value)) return true;
+  return typeof (value as Coroutine).next === "function" &&
     typeof (value as Coroutine).throw === "function" &&
     typeof (value as Coroutine)[Symbol.iterator] === "function";
 }

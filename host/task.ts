@@ -18,10 +18,18 @@
  */
 
 import { KIND_TASK, OP_FINISH, OP_FINISH_CANCELLED, OP_START, OP_SUSPEND } from "./_core.ts";
-import { CancelledError, RuntimeError } from "./errors.ts";
+import { CancelledError, makeCancelledError, RuntimeError } from "./errors.ts";
 import { CANCELLED, FAILED, FINISHED, Future, PENDING } from "./future.ts";
 import type { Loop } from "./loop.ts";
-import { type Awaitable, type Coroutine, describe, isThenable } from "./operation.ts";
+import {
+  type Awaitable,
+  type Coroutine,
+  describe,
+  generatorNext,
+  generatorThrow,
+  isNativeGenerator,
+  isThenable,
+} from "./operation.ts";
 import { getRunningLoop } from "./_running.ts";
 import { SLEEP_DONE, SleepOp } from "./sleep.ts";
 
@@ -66,11 +74,13 @@ export class Task<T = unknown> extends Future<T> {
   /** @internal */ _cancelsRequested = 0;
   /** @internal made on first use of `signal` */ _abort: AbortController | null = null;
   /** @internal creation stack, kept in debug mode */ _sourceStack: string | undefined = undefined;
+  /** @internal a plain `function*` generator, resumed through the built-in methods */ _native: boolean;
 
   constructor(coro: Coroutine<T>, options: TaskConstructorOptions) {
     const loop = options.loop;
     super({ loop });
     this._coro = coro;
+    this._native = isNativeGenerator(coro);
     this._name = options.name !== undefined ? String(options.name) : ++taskCounter;
     this._slot = loop._core.alloc(KIND_TASK);
     this._gen = loop._core.allocGen();
@@ -117,7 +127,7 @@ export class Task<T = unknown> extends Future<T> {
     if (this._state !== PENDING) return false;
     this._cancelsRequested++;
     if (this._abort !== null && !this._abort.signal.aborted) {
-      this._abort.abort(msg === undefined ? new CancelledError() : new CancelledError(msg));
+      this._abort.abort(makeCancelledError(msg));
     }
     const waitingOn = this._waitingOn;
     if (waitingOn !== null && waitingOn.cancel(msg)) return true;
@@ -162,7 +172,7 @@ export class Task<T = unknown> extends Future<T> {
   /** @internal the CancelledError for this task's own pending cancellation */
   _makeCancelledErrorForTask(): CancelledError {
     const msg = this._cancelMessage;
-    return msg === undefined ? new CancelledError() : new CancelledError(msg);
+    return makeCancelledError(msg);
   }
 
   /**
@@ -195,7 +205,16 @@ export class Task<T = unknown> extends Future<T> {
     loop._current = this as Task<unknown>;
     let step: IteratorResult<unknown, T>;
     try {
-      step = error === NOTHING ? this._coro.next(send) : this._coro.throw(error);
+      const coro = this._coro;
+      if (this._native) {
+        step =
+          (error === NOTHING ? generatorNext.call(coro, send) : generatorThrow.call(coro, error)) as IteratorResult<
+            unknown,
+            T
+          >;
+      } else {
+        step = error === NOTHING ? coro.next(send) : coro.throw(error);
+      }
     } catch (thrown) {
       loop._current = previous;
       if (thrown instanceof CancelledError) this._end(CANCELLED, thrown.message === "" ? undefined : thrown.message);
