@@ -13,7 +13,7 @@
  * @module
  */
 
-import { CancelledError, InvalidStateError, makeCancelledError } from "./errors.ts";
+import { type CancelledError, InvalidStateError, makeCancelledError } from "./errors.ts";
 import type { Loop } from "./loop.ts";
 import type { Operation } from "./operation.ts";
 import { getRunningLoop } from "./_running.ts";
