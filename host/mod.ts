@@ -5,6 +5,7 @@
  * @module
  */
 
+export { asCompleted, type AsCompletedOptions } from "./as_completed.ts";
 export { type Clock, realClock, VirtualClock, type VirtualClockOptions } from "./clock.ts";
 export { ensureFuture, type EnsureFutureOptions } from "./ensure_future.ts";
 export {
@@ -21,6 +22,7 @@ export {
   TimeoutError,
 } from "./errors.ts";
 export { type DoneCallback, Future, type FutureOptions } from "./future.ts";
+export { type Awaited_, gather, type GatherOptions, type GatherResults, type GatherSettled } from "./gather.ts";
 export { Handle, TimerHandle } from "./handle.ts";
 export {
   type ExceptionContext,
@@ -33,7 +35,12 @@ export {
 export type { Awaitable, Coroutine, Operation } from "./operation.ts";
 export { type Main, run, Runner, type RunOptions } from "./runner.ts";
 export { getRunningLoop } from "./_running.ts";
+export { shield } from "./shield.ts";
 export { sleep } from "./sleep.ts";
 export { allTasks, createTask, currentTask, eagerTaskFactory, Task, type TaskOptions } from "./task.ts";
+export { TaskGroup, taskGroup } from "./task_group.ts";
+export { Timeout, timeout, timeoutAt } from "./timeout.ts";
 export { call, until } from "./until.ts";
+export { ALL_COMPLETED, FIRST_COMPLETED, FIRST_EXCEPTION, type ReturnWhen, wait, type WaitOptions } from "./wait.ts";
+export { waitFor } from "./wait_for.ts";
 export { setCoreModule } from "./_core.ts";

@@ -1,0 +1,138 @@
+/**
+ * `gather(aws)`: run awaitables concurrently and collect their results in
+ * input order (asyncio.gather).
+ *
+ * @module
+ */
+
+import { makeCancelledError } from "./errors.ts";
+import { ensureFuture } from "./ensure_future.ts";
+import { Future } from "./future.ts";
+import type { Loop } from "./loop.ts";
+import type { Awaitable, Operation } from "./operation.ts";
+import { getRunningLoop } from "./_running.ts";
+
+/** Options for {@linkcode gather}. */
+export interface GatherOptions {
+  /** Put errors (and CancelledErrors) in the results instead of failing at the first one. */
+  returnExceptions?: boolean;
+}
+
+/** The result type of one awaitable. */
+export type Awaited_<A> = A extends Operation<infer R> ? R : A extends PromiseLike<infer R> ? R : never;
+
+/** The results of `gather(aws)`, position by position. */
+export type GatherResults<T extends readonly unknown[]> = { -readonly [K in keyof T]: Awaited_<T[K]> };
+
+/** The results of `gather(aws, { returnExceptions: true })`: each a value or what its awaitable threw. */
+export type GatherSettled<T extends readonly unknown[]> = { -readonly [K in keyof T]: Awaited_<T[K]> | Error };
+
+/**
+ * Runs `aws` concurrently (coroutines become tasks) and returns a future of
+ * their results in input order. The first error fails the gather while the
+ * others keep running; with `returnExceptions`, errors are results instead.
+ * Cancelling the gather cancels every child; a cancelled child counts as a
+ * CancelledError.
+ *
+ * @example
+ * ```ts
+ * const [a, b] = yield* gather([fetchA(), fetchB()]);
+ * ```
+ */
+export function gather<const T extends readonly Awaitable<unknown>[]>(
+  aws: T,
+  options?: GatherOptions & { returnExceptions?: false },
+): Future<GatherResults<T>>;
+export function gather<const T extends readonly Awaitable<unknown>[]>(
+  aws: T,
+  options: GatherOptions & { returnExceptions: true },
+): Future<GatherSettled<T>>;
+export function gather(aws: Iterable<Awaitable<unknown>>, options?: GatherOptions): Future<unknown[]>;
+export function gather(aws: Iterable<Awaitable<unknown>>, options: GatherOptions = {}): Future<unknown[]> {
+  if (aws === null || typeof (aws as Iterable<unknown>)[Symbol.iterator] !== "function" || aws instanceof Future) {
+    throw new TypeError("gather() needs an array (or iterable) of awaitables: gather([a, b])");
+  }
+  const returnExceptions = options.returnExceptions === true;
+  const inputs = [...aws];
+  if (inputs.length === 0) {
+    const empty = getRunningLoop().createFuture<unknown[]>();
+    empty.setResult([]);
+    return empty;
+  }
+
+  const byInput = new Map<unknown, Future<unknown>>();
+  const children: Future<unknown>[] = [];
+  const alreadyDone: Future<unknown>[] = [];
+  let loop: Loop | undefined;
+  let outer: GatheringFuture | null = null;
+  let finished = 0;
+  let distinct = 0;
+
+  const onChildDone = (child: Future<unknown>): void => {
+    finished++;
+    if (outer === null || outer.done()) {
+      if (!child.cancelled()) child.exception(); // retrieved: the gather has settled already
+      return;
+    }
+    if (!returnExceptions) {
+      if (child.cancelled()) {
+        outer.setException(child._makeCancelledError());
+        return;
+      }
+      const error = child.exception();
+      if (error !== null) {
+        outer.setException(error);
+        return;
+      }
+    }
+    if (finished < distinct) return;
+    const results = children.map((c) => {
+      if (c.cancelled()) return makeCancelledError(c._value as string | undefined);
+      const error = c.exception();
+      return error !== null ? error : c.result();
+    });
+    if (outer._cancelRequested) {
+      // Cancelling the gather propagates even with returnExceptions.
+      outer.setException(child._makeCancelledError());
+    } else {
+      outer.setResult(results);
+    }
+  };
+
+  for (const input of inputs) {
+    let child = byInput.get(input);
+    if (child === undefined) {
+      child = ensureFuture(input as Awaitable<unknown>, loop === undefined ? {} : { loop });
+      loop ??= child._loop;
+      distinct++;
+      byInput.set(input, child);
+      if (child.done()) alreadyDone.push(child);
+      else child.addDoneCallback(onChildDone);
+    }
+    children.push(child);
+  }
+  outer = new GatheringFuture(loop!, children);
+  for (const child of alreadyDone) onChildDone(child);
+  return outer;
+}
+
+/** The future gather() returns: cancelling it cancels the children. */
+class GatheringFuture extends Future<unknown[]> {
+  readonly #children: Future<unknown>[];
+  /** @internal */ _cancelRequested = false;
+
+  constructor(loop: Loop, children: Future<unknown>[]) {
+    super({ loop });
+    this.#children = children;
+  }
+
+  override cancel(msg?: string): boolean {
+    if (this.done()) return false;
+    let cancelled = false;
+    for (const child of this.#children) {
+      if (child.cancel(msg)) cancelled = true;
+    }
+    if (cancelled) this._cancelRequested = true;
+    return cancelled;
+  }
+}
