@@ -5,7 +5,7 @@
  * @module
  */
 
-import { CancelledError, createTask, run, sleep } from "../host/mod.ts";
+import { CancelledError, createTask, gather, run, sleep } from "../host/mod.ts";
 
 const clock = () => new Date().toTimeString().slice(0, 8);
 
@@ -55,4 +55,19 @@ await run(function* main() {
     if (!(error instanceof CancelledError)) throw error;
     console.log("main(): cancel_me is cancelled now");
   }
+});
+
+// gather(): three dishes cooked concurrently. They finish in the order of
+// their cooking times, but gather returns the results in the order asked.
+function* cook(dish: string, seconds: number) {
+  console.log(`${dish}: on the stove for ${seconds} s`);
+  yield* sleep(seconds * 1000);
+  console.log(`${dish}: ready`);
+  return `${dish} (${seconds} s)`;
+}
+
+await run(function* dinner() {
+  const started = Date.now();
+  const dishes = yield* gather([cook("pasta", 3), cook("salad", 1), cook("soup", 2)]);
+  console.log(`served in order: ${dishes.join(", ")}, after ${Math.round((Date.now() - started) / 1000)} s`);
 });
