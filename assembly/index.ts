@@ -17,7 +17,8 @@
 // re-derives whenever memory.buffer changes):
 //
 //   INBOX    INBOX_CAPACITY × 2 u32   [ op << 24 | index, generation ] per command
-//   PAYLOAD  INBOX_CAPACITY × f64     deadline for OP_SLEEP, same position as its command
+//   PAYLOAD  INBOX_CAPACITY × 8 bytes deadline f64 for OP_SLEEP, or list index u32 + list
+//                                     generation u32 for OP_WAIT; same position as its command
 //   OUTBOX   OUTBOX_CAPACITY × u32    slot indices to run, written by tick()
 //   STATUS   16 × i32 then 2 × f64    cells written by tick() / flush() (layout below)
 //   STATS    32 × f64                 written by stats()
@@ -37,6 +38,10 @@ import {
   stepsRun, tasksCancelled, tasksCreated, tasksDone,
 } from "./scheduler";
 import { timerCount, timerNextDeadline, timersInit } from "./timers";
+import {
+  listAlloc as listAllocOp, listGen, removeWaiter as removeWaiterOp, waitIn, waitListsInit, waitListsLive,
+  wakeFirst as wakeFirstOp,
+} from "./waitlists";
 
 
 /** Commands the inbox holds; the host flushes when it fills. */
@@ -60,6 +65,8 @@ const PAYLOAD: usize = memory.data(INBOX_CAPACITY << 3, 16);
 @inline const OP_FINISH_CANCELLED: u32 = 6;
 // @ts-ignore: decorator
 @inline const OP_WAKE: u32 = 7;
+// @ts-ignore: decorator
+@inline const OP_WAIT: u32 = 8;
 
 // STATUS cells (i32 index / f64 index after the i32 block).
 const STATUS: usize = memory.data(16 * 4 + 2 * 8, 16);
@@ -77,6 +84,8 @@ const STATUS: usize = memory.data(16 * 4 + 2 * 8, 16);
 @inline const S_LAST_ERROR_OP: i32 = 5; // its opcode
 // @ts-ignore: decorator
 @inline const S_ALLOC_GEN: i32 = 6; // generation of the slot alloc() returned
+// @ts-ignore: decorator
+@inline const S_LIST_GEN: i32 = 7; // generation of the list listAlloc() returned
 // f64 cell 0 (byte 64): earliest deadline, -1 when none.
 
 const STATS: usize = memory.data(32 * 8, 16);
@@ -97,6 +106,7 @@ export function init(shuffle: bool, seed: u32): void {
   slotsInit();
   ringInit();
   timersInit();
+  waitListsInit();
   schedulerInit(shuffle);
   prngSeed(seed);
   memory.fill(STATUS, 0, 16 * 4 + 2 * 8);
@@ -107,7 +117,8 @@ export function init(shuffle: bool, seed: u32): void {
 
 /**
  * Takes a slot for a task (kind 1) or a callback (kind 2), state CREATED.
- * Returns its index (generation in STATUS[S_ALLOC_GEN]) or E_TABLE_FULL.
+ * Returns its index (generation in STATUS[S_ALLOC_GEN]), E_WRONG_KIND for any
+ * other kind, or E_TABLE_FULL.
  * Called once per createTask / callSoon / callLater.
  */
 export function alloc(kind: u8): i32 {
@@ -122,7 +133,9 @@ export function alloc(kind: u8): i32 {
 /** Arms a callback's timer (callLater / callAt). Once per timed callback. */
 export function armTimer(index: u32, gen: u32, deadline: f64, pending: i32): i32 {
   applyInbox(pending);
-  return armTimerOp(index, gen, deadline);
+  let err = armTimerOp(index, gen, deadline);
+  writeStatus();
+  return err;
 }
 
 /** Cancels a callback that has not run (Handle.cancel). */
@@ -131,6 +144,34 @@ export function cancelCallback(index: u32, gen: u32, pending: i32): i32 {
   let err = cancelCallbackOp(index, gen);
   writeStatus();
   return err;
+}
+
+// ---- wait lists (locks, semaphores, events, queues) ----
+
+/**
+ * Takes an empty wait list for a primitive's first waiter. Returns its index
+ * (generation in STATUS[S_LIST_GEN]) or E_TABLE_FULL. Once per line formed.
+ */
+export function listAlloc(): i32 {
+  let index = listAllocOp();
+  if (index > 0) store<u32>(STATUS + (<usize>S_LIST_GEN << 2), listGen(<u32>index));
+  return index;
+}
+
+/** Wakes the first waiter of a list; returns its slot, 0 if none, or an error. Once per release / put. */
+export function wakeFirst(index: u32, gen: u32, pending: i32): i32 {
+  applyInbox(pending);
+  let result = wakeFirstOp(index, gen);
+  writeStatus();
+  return result;
+}
+
+/** Takes a cancelled waiter out of its list and makes it ready. Once per cancelled waiter. */
+export function removeWaiter(index: u32, gen: u32, pending: i32): i32 {
+  applyInbox(pending);
+  let result = removeWaiterOp(index, gen);
+  writeStatus();
+  return result;
 }
 
 // ---- per-tick calls ----
@@ -160,7 +201,7 @@ export function flush(pending: i32): void {
  * Fills STATS for loop.stats(). Rare. Cells, as f64:
  *   0-3 tasks created / ready / running / waiting, 4 callbacks pending,
  *   5 ready entries, 6 timers, 7 entries run, 8 tasks created in all,
- *   9 tasks done, 10 tasks cancelled, 11 slot table capacity.
+ *   9 tasks done, 10 tasks cancelled, 11 slot table capacity, 12 wait lists with waiters.
  */
 export function stats(pending: i32): void {
   applyInbox(pending);
@@ -178,6 +219,7 @@ export function stats(pending: i32): void {
   putStat(9, tasksDone);
   putStat(10, tasksCancelled);
   putStat(11, slotCapacity());
+  putStat(12, waitListsLive());
 }
 
 // @ts-ignore: decorator
@@ -203,6 +245,11 @@ function applyInbox(pending: i32): void {
       case OP_FINISH: err = finish(index, gen, false); break;
       case OP_FINISH_CANCELLED: err = finish(index, gen, true); break;
       case OP_WAKE: err = wake(index, gen); break;
+      case OP_WAIT: {
+        let payload = PAYLOAD + (<usize>i << 3);
+        err = waitIn(index, gen, load<u32>(payload), load<u32>(payload, 4));
+        break;
+      }
       default: err = E_BAD_COMMAND;
     }
     if (err != OK) reject(err, index, op);

@@ -10,7 +10,7 @@ import { prngBelow } from "./prng";
 import { ringLength, ringPush, ringShift } from "./ring";
 import {
   CANCELLED, CREATED, DONE, KIND_CALLBACK, KIND_TASK, READY, RUNNING, WAITING,
-  checkHandle, setSlotState, slotFree, slotKind, slotState, slotTimer,
+  checkHandle, setSlotState, slotFree, slotKind, slotState, slotTimer, slotWaitList,
 } from "./slots";
 import { timerInsert, timerNextDeadline, timerPeekSlot, timerPop, timerRemove, timerCount } from "./timers";
 
@@ -46,6 +46,7 @@ export function schedule(index: u32, gen: u32): i32 {
   let state = slotState(index);
   if (slotKind(index) == KIND_TASK) {
     if (state != CREATED && state != RUNNING && state != WAITING) return E_ILLEGAL_TRANSITION;
+    if (slotWaitList(index) != 0) return E_ILLEGAL_TRANSITION; // leaves a wait list only through waitlists.ts
     let timer = slotTimer(index);
     if (timer != 0) timerRemove(timer);
   } else if (state != CREATED) {
@@ -67,7 +68,7 @@ export function wake(index: u32, gen: u32): i32 {
   if (slotKind(index) != KIND_TASK) return E_WRONG_KIND;
   let state = slotState(index);
   if (state == READY) return OK;
-  if (state != WAITING) return E_ILLEGAL_TRANSITION;
+  if (state != WAITING || slotWaitList(index) != 0) return E_ILLEGAL_TRANSITION;
   let timer = slotTimer(index);
   if (timer != 0) timerRemove(timer);
   setSlotState(index, READY);

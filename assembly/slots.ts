@@ -17,6 +17,14 @@
 //   |state | kind |  (unused)   |   generation     |  timer position |  next free |
 //   |  u8  |  u8  |             |       u32        |  u32, 0 = none  |    u32     |
 //   +------+------+-------------+------------------+-----------------+------------+
+//   16                 20                 24                 28                32
+//   +------------------+------------------+------------------+------------------+
+//   | wait-list prev   | wait-list next   | wait list, 0=none|    (unused)      |
+//   |  u32 slot        |  u32 slot        |  u32 list index  |                  |
+//   +------------------+------------------+------------------+------------------+
+//
+// A task waiting in a wait list (waitlists.ts) is linked through its own
+// record: joining and leaving a line allocate nothing and cost O(1).
 //
 // States and legal transitions (T = task, C = callback):
 //
@@ -33,8 +41,10 @@
 //   WAITING ──schedule / wake / timer fires──▶ READY   T, C  (schedule and wake drop the timer)
 //   READY ──wake──▶ READY                       T     (no-op: the timer fired first)
 //   WAITING ──cancel──▶ FREE                    C     (timer removed)
+//   RUNNING ──wait in list──▶ WAITING           T     (joins a wait list's tail)
+//   WAITING ──wake first / wake all / remove──▶ READY   T (leaves the list)
 
-import { E_BAD_HANDLE, E_STALE_HANDLE, E_TABLE_FULL, OK } from "./errors";
+import { E_BAD_HANDLE, E_STALE_HANDLE, E_TABLE_FULL, E_WRONG_KIND, OK } from "./errors";
 
 // @ts-ignore: decorator
 @inline export const FREE: u8 = 0;
@@ -63,11 +73,11 @@ import { E_BAD_HANDLE, E_STALE_HANDLE, E_TABLE_FULL, OK } from "./errors";
 
 /** Bytes per slot record (drawn above). */
 // @ts-ignore: decorator
-@inline const SLOT_SIZE: usize = 16;
+@inline const SLOT_SIZE: usize = 32;
 /** Indices must fit the 24 bits a command word leaves for them (host/_core.ts). */
 // @ts-ignore: decorator
 @inline export const MAX_SLOTS: u32 = (1 << 24) - 1;
-/** First table size; 1024 slots = 16 KiB, enough for most programs never to grow. */
+/** First table size; 1024 slots = 32 KiB, enough for most programs never to grow. */
 // @ts-ignore: decorator
 @inline const INITIAL_CAPACITY: u32 = 1024;
 
@@ -110,6 +120,40 @@ const counts = new StaticArray<u32>(3 * STATE_COUNT);
   store<u32>(rec(index), position1, 8);
 }
 
+/** Previous / next waiter and the list a waiting task is in (0 = none). */
+// @ts-ignore: decorator
+@inline export function slotWaitPrev(index: u32): u32 {
+  return load<u32>(rec(index), 16);
+}
+
+// @ts-ignore: decorator
+@inline export function slotWaitNext(index: u32): u32 {
+  return load<u32>(rec(index), 20);
+}
+
+// @ts-ignore: decorator
+@inline export function slotWaitList(index: u32): u32 {
+  return load<u32>(rec(index), 24);
+}
+
+// @ts-ignore: decorator
+@inline export function setSlotWaitLinks(index: u32, prev: u32, next: u32, list: u32): void {
+  let r = rec(index);
+  store<u32>(r, prev, 16);
+  store<u32>(r, next, 20);
+  store<u32>(r, list, 24);
+}
+
+// @ts-ignore: decorator
+@inline export function setSlotWaitPrev(index: u32, prev: u32): void {
+  store<u32>(rec(index), prev, 16);
+}
+
+// @ts-ignore: decorator
+@inline export function setSlotWaitNext(index: u32, next: u32): void {
+  store<u32>(rec(index), next, 20);
+}
+
 /** Moves a live slot to `next`; callers have checked the transition is legal. */
 export function setSlotState(index: u32, next: u8): void {
   let r = rec(index);
@@ -150,9 +194,12 @@ export function checkHandle(index: u32, gen: u32): i32 {
 
 /**
  * Takes a free slot for `kind` in state CREATED and returns its index, or
- * E_TABLE_FULL. The generation is read with slotGen(index).
+ * E_WRONG_KIND (not a task or callback) or E_TABLE_FULL. The generation is
+ * read with slotGen(index).
  */
 export function slotAlloc(kind: u8): i32 {
+  // `counts` is indexed by kind, unchecked: any other kind would write past it.
+  if (kind != KIND_TASK && kind != KIND_CALLBACK) return E_WRONG_KIND;
   let index = freeHead;
   if (index != 0) {
     freeHead = load<u32>(rec(index), 12);
@@ -167,6 +214,9 @@ export function slotAlloc(kind: u8): i32 {
   store<u8>(r, kind, 1);
   store<u32>(r, 0, 8);
   store<u32>(r, 0, 12);
+  store<u32>(r, 0, 16);
+  store<u32>(r, 0, 20);
+  store<u32>(r, 0, 24);
   unchecked(counts[<i32>kind * STATE_COUNT + <i32>CREATED]++);
   return <i32>index;
 }

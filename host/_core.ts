@@ -32,6 +32,9 @@ interface CoreExports {
   tick(now: number, pending: number, max: number): number;
   flush(pending: number): void;
   stats(pending: number): void;
+  listAlloc(): number;
+  wakeFirst(index: number, gen: number, pending: number): number;
+  removeWaiter(index: number, gen: number, pending: number): number;
 }
 
 /** Slot kinds (assembly/slots.ts). */
@@ -46,6 +49,7 @@ export const OP_SLEEP = 4 << 24;
 export const OP_FINISH = 5 << 24;
 export const OP_FINISH_CANCELLED = 6 << 24;
 export const OP_WAKE = 7 << 24;
+export const OP_WAIT = 8 << 24;
 
 /** Error codes (assembly/errors.ts) and what they mean to a user. */
 const ERROR_TEXT: Record<number, string> = {
@@ -66,6 +70,7 @@ const S_LAST_ERROR = 3;
 const S_LAST_ERROR_INDEX = 4;
 const S_LAST_ERROR_OP = 5;
 const S_ALLOC_GEN = 6;
+const S_LIST_GEN = 7;
 const S_NEXT_DEADLINE_F64 = 8; // byte 64 as an f64 index
 
 let compiled: WebAssembly.Module | undefined;
@@ -103,6 +108,7 @@ export interface CoreStats {
   readonly tasksDone: number;
   readonly tasksCancelled: number;
   readonly slotCapacity: number;
+  readonly waitLists: number;
 }
 
 /** One loop's core instance and the views over its memory. */
@@ -116,6 +122,7 @@ export class Core {
   readonly #capacity: number;
   inbox!: Uint32Array;
   payload!: Float64Array;
+  #payloadU32!: Uint32Array;
   outbox!: Uint32Array;
   #status!: Int32Array;
   #statusU32!: Uint32Array;
@@ -139,6 +146,7 @@ export class Core {
     const x = this.#x;
     this.inbox = new Uint32Array(buffer, x.inboxPtr(), this.#capacity * 2);
     this.payload = new Float64Array(buffer, x.payloadPtr(), this.#capacity);
+    this.#payloadU32 = new Uint32Array(buffer, x.payloadPtr(), this.#capacity * 2);
     this.outbox = new Uint32Array(buffer, x.outboxPtr(), 4096);
     this.#status = new Int32Array(buffer, x.statusPtr(), 16);
     this.#statusU32 = new Uint32Array(buffer, x.statusPtr(), 16);
@@ -182,6 +190,61 @@ export class Core {
     this.inbox[at * 2 + 1] = gen;
     this.payload[at] = deadline;
     this.pending = at + 1;
+  }
+
+  /** Queues OP_WAIT: the running task joins the tail of wait list (list, listGen). */
+  waitIn(index: number, gen: number, list: number, listGen: number): void {
+    let at = this.pending;
+    if (at === this.#capacity) {
+      this.flush();
+      at = 0;
+    }
+    this.inbox[at * 2] = OP_WAIT | index;
+    this.inbox[at * 2 + 1] = gen;
+    this.#payloadU32[at * 2] = list;
+    this.#payloadU32[at * 2 + 1] = listGen;
+    this.pending = at + 1;
+  }
+
+  /** Takes an empty wait list; returns its index and leaves its generation in listGen(). */
+  listAlloc(): number {
+    const index = this.#x.listAlloc();
+    this.refresh();
+    if (index < 0) throw new RuntimeError(`Cannot form a wait line: ${ERROR_TEXT[index]}`);
+    return index;
+  }
+
+  /** Generation of the list the last listAlloc() returned. */
+  listGen(): number {
+    return this.#statusU32[S_LIST_GEN]!;
+  }
+
+  /** Wakes the first waiter of a list; returns its slot (0 if none). */
+  wakeFirst(list: number, listGen: number): number {
+    const pending = this.pending;
+    this.pending = 0;
+    this.pendingReady = 0;
+    const slot = this.#x.wakeFirst(list, listGen, pending);
+    this.#afterDirect(slot);
+    return slot;
+  }
+
+  /** Takes a waiting task out of its list, making it ready. */
+  removeWaiter(index: number, gen: number): void {
+    const pending = this.pending;
+    this.pending = 0;
+    this.pendingReady = 0;
+    this.#afterDirect(this.#x.removeWaiter(index, gen, pending));
+  }
+
+  #afterDirect(code: number): void {
+    this.refresh();
+    this.#checkRejected();
+    if (code < 0) {
+      throw new RuntimeError(
+        `spindle's core refused a wait-list operation: ${ERROR_TEXT[code]}; please report this as a bug`,
+      );
+    }
   }
 
   /** Takes a slot of `kind`; returns its index and leaves its generation in allocGen(). */
@@ -273,6 +336,7 @@ export class Core {
       tasksDone: s[9]!,
       tasksCancelled: s[10]!,
       slotCapacity: s[11]!,
+      waitLists: s[12]!,
     };
   }
 

@@ -73,6 +73,8 @@ export interface LoopStats {
   tasksCreated: number;
   tasksDone: number;
   tasksCancelled: number;
+  /** Wait lines (locks, semaphores, queues...) that have tasks in them. */
+  waitLines: number;
   /** Which core runs the scheduler. */
   core: "wasm";
 }
@@ -393,6 +395,7 @@ export class Loop {
       tasksCreated: s.tasksCreated,
       tasksDone: s.tasksDone,
       tasksCancelled: s.tasksCancelled,
+      waitLines: s.waitLists,
       core: "wasm",
     };
   }
@@ -420,6 +423,11 @@ export class Loop {
   _wakeSleeper(task: Task<unknown>): void {
     this._core.command(OP_WAKE, task._slot, task._gen);
     this._core.pendingReady++;
+    if (!this.#driving) this.#wakeHost();
+  }
+
+  /** @internal the core made tasks ready by a direct call (wait lines): make sure the loop looks */
+  _afterWake(): void {
     if (!this.#driving) this.#wakeHost();
   }
 

@@ -5,6 +5,12 @@
  * @module
  */
 
+export { Barrier } from "./barrier.ts";
+export { Condition } from "./condition.ts";
+export { Event } from "./event.ts";
+export { Lock } from "./lock.ts";
+export { LifoQueue, PriorityQueue, Queue } from "./queue.ts";
+export { BoundedSemaphore, Semaphore } from "./semaphore.ts";
 export { asCompleted, type AsCompletedOptions } from "./as_completed.ts";
 export { type Clock, realClock, VirtualClock, type VirtualClockOptions } from "./clock.ts";
 export { ensureFuture, type EnsureFutureOptions } from "./ensure_future.ts";

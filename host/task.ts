@@ -32,6 +32,7 @@ import {
 } from "./operation.ts";
 import { getRunningLoop } from "./_running.ts";
 import { SLEEP_DONE, SleepOp } from "./sleep.ts";
+import { WAIT_DONE, type WaitList, WaitOp } from "./_wait_list.ts";
 
 /** Options for creating a task. */
 export interface TaskOptions {
@@ -74,6 +75,8 @@ export class Task<T = unknown> extends Future<T> {
   /** @internal */ _cancelsRequested = 0;
   /** @internal made on first use of `signal` */ _abort: AbortController | null = null;
   /** @internal creation stack, kept in debug mode */ _sourceStack: string | undefined = undefined;
+  /** @internal the wait line this task is queued in, or null */ _waitList: WaitList | null = null;
+  /** @internal woken from a wait line and not yet resumed */ _wokenFromList = false;
   /** @internal a plain `function*` generator, resumed through the built-in methods */ _native: boolean;
 
   constructor(coro: Coroutine<T>, options: TaskConstructorOptions) {
@@ -136,6 +139,8 @@ export class Task<T = unknown> extends Future<T> {
     if (this._sleeping) {
       this._sleeping = false;
       this._loop._wakeSleeper(this);
+    } else if (this._waitList !== null) {
+      this._waitList._remove(this);
     }
     return true;
   }
@@ -243,6 +248,10 @@ export class Task<T = unknown> extends Future<T> {
       } else {
         loop._scheduleSlot(this._slot, this._gen);
       }
+    } else if (yielded instanceof WaitOp) {
+      this._send = WAIT_DONE;
+      if (this._mustCancel) loop._scheduleSlot(this._slot, this._gen);
+      else yielded.line._join(this as Task<unknown>);
     } else if (yielded === undefined) {
       loop._scheduleSlot(this._slot, this._gen);
     } else if (yielded instanceof Future) {

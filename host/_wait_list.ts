@@ -1,0 +1,151 @@
+/**
+ * A FIFO line of tasks kept in the core (assembly/waitlists.ts), the
+ * building block of every synchronisation primitive and queue.
+ *
+ * Ground rules
+ * - Only tasks wait in a line: a coroutine joins by yielding the line's
+ *   `op`; its task links itself into the core's list and sleeps.
+ * - Waking takes tasks from the head; a cancelled task leaves from
+ *   wherever it stands (O(1), in the core) and is woken with CancelledError.
+ * - A woken task stays counted in `woken` until it resumes, because until
+ *   then it still holds its place: asyncio keeps a woken waiter's future in
+ *   the deque until the waiter runs. Primitives use queued + woken as
+ *   asyncio uses `len(waiters)`, which is what forbids barging.
+ * - The core frees an empty list; `queued` mirrors its count exactly, so
+ *   the handle is dropped at the same moment.
+ * - A line binds to the loop of its first waiter (asyncio's loop-bound
+ *   primitives); waiting from another loop is a RuntimeError.
+ *
+ * @module
+ */
+
+import { RuntimeError } from "./errors.ts";
+import type { Loop } from "./loop.ts";
+import type { Operation } from "./operation.ts";
+import type { Task } from "./task.ts";
+
+/** What a task sends into a wait op when it resumes it normally. */
+export const WAIT_DONE: unique symbol = Symbol("spindle.waitDone");
+
+const DONE: IteratorResult<unknown, void> = Object.freeze({ done: true, value: undefined });
+
+/** The value a coroutine yields to join a line; stateless, so one per line. */
+export class WaitOp implements Operation<void>, Iterator<unknown, void, unknown> {
+  readonly line: WaitList;
+  readonly #yielded: IteratorResult<unknown, void>;
+
+  constructor(line: WaitList) {
+    this.line = line;
+    this.#yielded = { done: false, value: this };
+  }
+
+  next(sent?: unknown): IteratorResult<unknown, void> {
+    return sent === WAIT_DONE ? DONE : this.#yielded;
+  }
+
+  throw(error?: unknown): IteratorResult<unknown, void> {
+    throw error;
+  }
+
+  return(): IteratorResult<unknown, void> {
+    return DONE;
+  }
+
+  [Symbol.iterator](): this {
+    return this;
+  }
+}
+
+/** One line of waiting tasks. */
+export class WaitList {
+  /** The loop the line is bound to (set by its first waiter). */
+  loop: Loop | null = null;
+  /** Tasks in the core's line. */
+  queued = 0;
+  /** Tasks woken from the line that have not resumed yet. */
+  woken = 0;
+  /** `yield* line.op` joins the line. */
+  readonly op: WaitOp = new WaitOp(this);
+  readonly #owner: { toString(): string };
+  #index = 0;
+  #gen = 0;
+
+  constructor(owner: { toString(): string }) {
+    this.#owner = owner;
+  }
+
+  /** queued + woken: waiters that still hold a place (asyncio's len(waiters)). */
+  get size(): number {
+    return this.queued + this.woken;
+  }
+
+  /** Checks the line can be used from `loop` and binds it on first use. */
+  bind(loop: Loop): void {
+    if (this.loop === null) this.loop = loop;
+    else if (this.loop !== loop) {
+      throw new RuntimeError(`${this.#owner} is bound to a different event loop: use it from one loop only`);
+    }
+  }
+
+  /**
+   * Wakes the task at the head of the line; returns it, or null when the
+   * line is empty. The task counts in `woken` until it resumes.
+   */
+  wakeFirst(): Task<unknown> | null {
+    if (this.queued === 0) return null;
+    const loop = this.loop!;
+    const slot = loop._core.wakeFirst(this.#index, this.#gen);
+    this.#left();
+    const task = loop._objects[slot] as Task<unknown>;
+    task._waitList = null;
+    task._wokenFromList = true;
+    this.woken++;
+    loop._afterWake();
+    return task;
+  }
+
+  /** Wakes every task in the line, in order; returns how many. */
+  wakeAll(): number {
+    let n = 0;
+    while (this.wakeFirst() !== null) n++;
+    return n;
+  }
+
+  /**
+   * Called by a waiter when it resumes (normally or by cancellation): true
+   * if it had been woken from the line (and so held a place until now).
+   */
+  resumed(task: Task<unknown>): boolean {
+    if (!task._wokenFromList) return false;
+    task._wokenFromList = false;
+    this.woken--;
+    return true;
+  }
+
+  /** @internal a task yielded `op`: link it at the tail */
+  _join(task: Task<unknown>): void {
+    const loop = task._loop;
+    this.bind(loop);
+    const core = loop._core;
+    if (this.queued === 0) {
+      this.#index = core.listAlloc();
+      this.#gen = core.listGen();
+    }
+    core.waitIn(task._slot, task._gen, this.#index, this.#gen);
+    this.queued++;
+    task._waitList = this;
+  }
+
+  /** @internal a queued task was cancelled: take it out of the line, ready to receive CancelledError */
+  _remove(task: Task<unknown>): void {
+    const loop = task._loop;
+    loop._core.removeWaiter(task._slot, task._gen);
+    this.#left();
+    task._waitList = null;
+    loop._afterWake();
+  }
+
+  #left(): void {
+    if (--this.queued === 0) this.#index = 0; // the core freed the list
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * `Condition`: wait until notified, holding a lock around the check
+ * (asyncio.Condition, 3.13).
+ *
+ * @module
+ */
+
+import { CancelledError, RuntimeError } from "./errors.ts";
+import { Lock } from "./lock.ts";
+import { describe, type Operation } from "./operation.ts";
+import { runningTask } from "./_current.ts";
+import { WaitList } from "./_wait_list.ts";
+
+/**
+ * A condition variable over `lock` (a new Lock by default).
+ *
+ * @example
+ * ```ts
+ * using _ = yield* cond.acquire();
+ * yield* cond.waitFor(() => items.length > 0);
+ * ```
+ */
+export class Condition {
+  readonly #lock: Lock;
+  readonly #line = new WaitList(this);
+
+  constructor(lock?: Lock) {
+    if (lock !== undefined && !(lock instanceof Lock)) {
+      throw new TypeError(`Condition needs a Lock, got ${describe(lock)}`);
+    }
+    this.#lock = lock ?? new Lock();
+  }
+
+  acquire(): Operation<Disposable> {
+    return this.#lock.acquire();
+  }
+
+  release(): void {
+    this.#lock.release();
+  }
+
+  locked(): boolean {
+    return this.#lock.locked();
+  }
+
+  /**
+   * Releases the lock, waits until notified, and takes the lock back (also
+   * when cancelled, before the CancelledError propagates). Returns true.
+   *
+   * @throws {RuntimeError} when the lock is not held
+   */
+  wait(): Operation<true> {
+    if (!this.locked()) throw new RuntimeError("cannot wait on un-acquired lock: acquire() the condition first");
+    return this.#wait();
+  }
+
+  /** Waits until `predicate()` is truthy (checking it first); returns its value. */
+  waitFor<T>(predicate: () => T): Operation<T> {
+    if (typeof predicate !== "function") {
+      throw new TypeError(`waitFor() needs a predicate function, got ${describe(predicate)}`);
+    }
+    const self = this;
+    return {
+      *[Symbol.iterator]() {
+        let result = predicate();
+        while (!result) {
+          yield* self.wait();
+          result = predicate();
+        }
+        return result;
+      },
+    };
+  }
+
+  /**
+   * Wakes up to `n` waiting tasks (each takes the lock back before it returns).
+   *
+   * @throws {RuntimeError} when the lock is not held
+   */
+  notify(n = 1): void {
+    if (!this.locked()) throw new RuntimeError("cannot notify on un-acquired lock: acquire() the condition first");
+    this.#notify(n);
+  }
+
+  /** Wakes every waiting task. */
+  notifyAll(): void {
+    this.notify(this.#line.queued);
+  }
+
+  toString(): string {
+    const waiters = this.#line.size;
+    return `<Condition [${this.locked() ? "locked" : "unlocked"}${waiters > 0 ? `, waiters:${waiters}` : ""}]>`;
+  }
+
+  *#wait(): Generator<unknown, true, unknown> {
+    const task = runningTask("Condition.wait()");
+    const line = this.#line;
+    this.release();
+    try {
+      try {
+        try {
+          yield* line.op;
+          return true;
+        } finally {
+          line.resumed(task);
+        }
+      } finally {
+        // Take the lock back even when cancelled; re-raise the last cancellation.
+        let cancelled: CancelledError | null = null;
+        for (;;) {
+          try {
+            yield* this.#lock.acquire();
+            break;
+          } catch (error) {
+            if (!(error instanceof CancelledError)) throw error;
+            cancelled = error;
+          }
+        }
+        if (cancelled !== null) throw cancelled;
+      }
+    } catch (error) {
+      // We may have been notified before failing: pass the notification on
+      // (a spurious wake-up is allowed by the condition-variable protocol).
+      this.#notify(1);
+      throw error;
+    }
+  }
+
+  #notify(n: number): void {
+    for (let i = 0; i < n; i++) {
+      if (this.#line.wakeFirst() === null) return;
+    }
+  }
+}

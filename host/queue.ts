@@ -1,0 +1,338 @@
+/**
+ * `Queue`, `PriorityQueue`, `LifoQueue` (asyncio.Queue and friends, 3.13,
+ * with `shutdown`).
+ *
+ * Ground rules
+ * - Getters and putters wait in FIFO lines in the core. A put wakes the
+ *   first getter and the item is reserved for it until it runs, so a
+ *   newcomer never takes an item from a getter in line (no barging); a get
+ *   likewise reserves the freed place for the first putter.
+ * - A woken getter that is cancelled before it runs takes nothing: its item
+ *   stays at the front and goes to the next getter. Items are never lost or
+ *   delivered twice.
+ *
+ * @module
+ */
+
+import { Deque } from "./_deque.ts";
+import { QueueEmpty, QueueFull, QueueShutDown } from "./errors.ts";
+import { Event } from "./event.ts";
+import { describe, type Operation } from "./operation.ts";
+import { runningTask } from "./_current.ts";
+import { WaitList } from "./_wait_list.ts";
+
+/**
+ * A first-in, first-out queue. `maxsize <= 0` means unbounded.
+ *
+ * @example
+ * ```ts
+ * const queue = new Queue<number>(5);
+ * yield* queue.put(1);
+ * const item = yield* queue.get();
+ * queue.taskDone();
+ * ```
+ * @throws {TypeError} when `maxsize` is not a number
+ */
+export class Queue<T> {
+  readonly #maxsize: number;
+  readonly #getters = new WaitList(this);
+  readonly #putters = new WaitList(this);
+  #unfinished = 0;
+  readonly #finished = new Event();
+  #shutdown = false;
+
+  constructor(maxsize = 0) {
+    if (typeof maxsize !== "number" || maxsize !== maxsize) {
+      throw new TypeError(`Queue maxsize must be a number, got ${describe(maxsize)}`);
+    }
+    this.#maxsize = maxsize;
+    this.#finished.set();
+  }
+
+  /** The most items the queue holds (0 or less: no limit). */
+  get maxsize(): number {
+    return this.#maxsize;
+  }
+
+  /** Items in the queue. */
+  qsize(): number {
+    return this._size();
+  }
+
+  /** True when the queue holds no items. */
+  empty(): boolean {
+    return this._size() === 0;
+  }
+
+  /** True when the queue holds maxsize items. */
+  full(): boolean {
+    return this.#maxsize > 0 && this._size() >= this.#maxsize;
+  }
+
+  /**
+   * Puts `item`, waiting in line while the queue is full.
+   *
+   * @throws {QueueShutDown} when the queue is shut down
+   */
+  put(item: T): Operation<void> {
+    return this.#put(item);
+  }
+
+  /**
+   * Puts `item` without waiting.
+   *
+   * @throws {QueueFull} when there is no free place
+   * @throws {QueueShutDown} when the queue is shut down
+   */
+  putNowait(item: T): void {
+    if (this.#shutdown) throw new QueueShutDown("Queue is shut down: no more puts");
+    if (this.#noRoom()) throw new QueueFull(`Queue is full (maxsize ${this.#maxsize}): use put() to wait`);
+    this.#store(item);
+  }
+
+  /**
+   * Takes the next item, waiting in line while there is none.
+   *
+   * @throws {QueueShutDown} when the queue is shut down and empty (or shut down immediately)
+   */
+  get(): Operation<T> {
+    return this.#get();
+  }
+
+  /**
+   * Takes the next item without waiting.
+   *
+   * @throws {QueueEmpty} when no item is free
+   * @throws {QueueShutDown} when the queue is shut down and empty
+   */
+  getNowait(): T {
+    if (this.#noItem()) {
+      if (this.#shutdown) throw new QueueShutDown("Queue is shut down and empty");
+      throw new QueueEmpty("Queue is empty: use get() to wait");
+    }
+    return this.#take();
+  }
+
+  /**
+   * Marks one item taken with get() as processed, for join().
+   *
+   * @throws {RangeError} when called more times than items were put
+   */
+  taskDone(): void {
+    if (this.#unfinished <= 0) throw new RangeError("taskDone() called too many times");
+    if (--this.#unfinished === 0) this.#finished.set();
+  }
+
+  /** Waits until every item put has been marked done with taskDone(). */
+  join(): Operation<void> {
+    const self = this;
+    return {
+      *[Symbol.iterator]() {
+        if (self.#unfinished > 0) yield* self.#finished.wait();
+      },
+    };
+  }
+
+  /**
+   * Shuts the queue down: put() fails from now on; get() fails once the queue
+   * is empty, at once with `immediate` (which also drops the items and
+   * counts them done). Every waiting task is woken to see it.
+   */
+  shutdown(immediate = false): void {
+    this.#shutdown = true;
+    if (immediate) {
+      while (this._size() > 0) {
+        this._get();
+        if (this.#unfinished > 0) this.#unfinished--;
+      }
+      if (this.#unfinished === 0) this.#finished.set();
+    }
+    this.#getters.wakeAll();
+    this.#putters.wakeAll();
+  }
+
+  toString(): string {
+    const parts = [`maxsize=${this.#maxsize}`, `qsize=${this._size()}`];
+    if (this.#getters.size > 0) parts.push(`getters=${this.#getters.size}`);
+    if (this.#putters.size > 0) parts.push(`putters=${this.#putters.size}`);
+    if (this.#unfinished > 0) parts.push(`tasks=${this.#unfinished}`);
+    if (this.#shutdown) parts.push("shutdown");
+    return `<${this.constructor.name} ${parts.join(" ")}>`;
+  }
+
+  // ---- storage, overridden by PriorityQueue and LifoQueue ----
+
+  /** @internal */ _items = new Deque<T>();
+  /** @internal */ _size(): number {
+    return this._items.length;
+  }
+  /** @internal */ _put(item: T): void {
+    this._items.push(item);
+  }
+  /** @internal */ _get(): T {
+    return this._items.shift();
+  }
+
+  // ---- internals ----
+
+  /** No item free for a newcomer: each woken getter has one reserved. */
+  #noItem(): boolean {
+    return this._size() - this.#getters.woken <= 0;
+  }
+
+  /** No place free for a newcomer: each woken putter has one reserved. */
+  #noRoom(): boolean {
+    return this.#maxsize > 0 && this._size() + this.#putters.woken >= this.#maxsize;
+  }
+
+  #store(item: T): void {
+    this._put(item);
+    this.#unfinished++;
+    this.#finished.clear();
+    this.#getters.wakeFirst();
+  }
+
+  #take(): T {
+    const item = this._get();
+    this.#putters.wakeFirst();
+    return item;
+  }
+
+  *#put(item: T): Generator<unknown, void, unknown> {
+    const putters = this.#putters;
+    while (this.#noRoom()) {
+      if (this.#shutdown) throw new QueueShutDown("Queue is shut down: no more puts");
+      const task = runningTask("Queue.put()");
+      try {
+        yield* putters.op;
+      } catch (error) {
+        // Woken for a place we will not use: pass it to the next putter.
+        if (putters.resumed(task) && !this.#noRoom()) putters.wakeFirst();
+        throw error;
+      }
+      putters.resumed(task);
+    }
+    if (this.#shutdown) throw new QueueShutDown("Queue is shut down: no more puts");
+    this.#store(item);
+  }
+
+  *#get(): Generator<unknown, T, unknown> {
+    const getters = this.#getters;
+    while (this.#noItem()) {
+      if (this.#shutdown) throw new QueueShutDown("Queue is shut down and empty");
+      const task = runningTask("Queue.get()");
+      try {
+        yield* getters.op;
+      } catch (error) {
+        // Woken for an item we will not take: it stays first, for the next getter.
+        if (getters.resumed(task) && !this.#noItem()) getters.wakeFirst();
+        throw error;
+      }
+      getters.resumed(task);
+    }
+    return this.#take();
+  }
+}
+
+/** Compares two values like Python's `<` on numbers, strings and tuples (arrays). */
+export function pythonCompare(a: unknown, b: unknown): number {
+  if (typeof a === "number" && typeof b === "number") return a < b ? -1 : a > b ? 1 : 0;
+  if (typeof a === "bigint" && typeof b === "bigint") return a < b ? -1 : a > b ? 1 : 0;
+  if (typeof a === "string" && typeof b === "string") return a < b ? -1 : a > b ? 1 : 0;
+  if (Array.isArray(a) && Array.isArray(b)) {
+    const n = Math.min(a.length, b.length);
+    for (let i = 0; i < n; i++) {
+      // Python compares tuples element by element, skipping equal ones.
+      if (a[i] === b[i]) continue;
+      const c = pythonCompare(a[i], b[i]);
+      if (c !== 0) return c;
+    }
+    return a.length - b.length;
+  }
+  throw new TypeError(
+    `PriorityQueue cannot order ${describe(a)} and ${describe(b)}: ` +
+      "use numbers, strings or arrays of them, or pass a compare function",
+  );
+}
+
+/**
+ * Smallest item first. `compare(a, b)` is sort-style; by default numbers,
+ * strings and arrays compare like Python values and tuples. Items with equal
+ * priority come out in the order Python's heapq gives.
+ */
+export class PriorityQueue<T> extends Queue<T> {
+  readonly #compare: (a: T, b: T) => number;
+  readonly #heap: T[] = [];
+
+  constructor(maxsize = 0, compare?: (a: T, b: T) => number) {
+    super(maxsize);
+    if (compare !== undefined && typeof compare !== "function") {
+      throw new TypeError(`PriorityQueue compare must be a function, got ${describe(compare)}`);
+    }
+    this.#compare = compare ?? pythonCompare;
+  }
+
+  /** @internal */ override _size(): number {
+    return this.#heap.length;
+  }
+
+  /** @internal heappush: append, then move up past larger parents */
+  override _put(item: T): void {
+    const heap = this.#heap;
+    heap.push(item);
+    this.#siftDown(0, heap.length - 1);
+  }
+
+  /** @internal heappop: the last item fills the root, then sifts (CPython's algorithm) */
+  override _get(): T {
+    const heap = this.#heap;
+    const last = heap.pop()!;
+    if (heap.length === 0) return last;
+    const top = heap[0]!;
+    heap[0] = last;
+    this.#siftUp(0);
+    return top;
+  }
+
+  // CPython's heapq: _siftdown moves an item towards the root, _siftup
+  // sends the hole to a leaf along smaller children and then sifts down.
+  #siftDown(start: number, pos: number): void {
+    const heap = this.#heap;
+    const item = heap[pos]!;
+    while (pos > start) {
+      const parentPos = (pos - 1) >> 1;
+      const parent = heap[parentPos]!;
+      if (this.#compare(item, parent) < 0) {
+        heap[pos] = parent;
+        pos = parentPos;
+        continue;
+      }
+      break;
+    }
+    heap[pos] = item;
+  }
+
+  #siftUp(pos: number): void {
+    const heap = this.#heap;
+    const end = heap.length;
+    const start = pos;
+    const item = heap[pos]!;
+    let child = 2 * pos + 1;
+    while (child < end) {
+      const right = child + 1;
+      if (right < end && !(this.#compare(heap[child]!, heap[right]!) < 0)) child = right;
+      heap[pos] = heap[child]!;
+      pos = child;
+      child = 2 * pos + 1;
+    }
+    heap[pos] = item;
+    this.#siftDown(start, pos);
+  }
+}
+
+/** Last in, first out. */
+export class LifoQueue<T> extends Queue<T> {
+  /** @internal */ override _get(): T {
+    return this._items.pop();
+  }
+}
