@@ -59,17 +59,7 @@ export class Condition {
     if (typeof predicate !== "function") {
       throw new TypeError(`waitFor() needs a predicate function, got ${describe(predicate)}`);
     }
-    const self = this;
-    return {
-      *[Symbol.iterator]() {
-        let result = predicate();
-        while (!result) {
-          yield* self.wait();
-          result = predicate();
-        }
-        return result;
-      },
-    };
+    return this.#waitFor(predicate);
   }
 
   /**
@@ -112,10 +102,12 @@ export class Condition {
             yield* this.#lock.acquire();
             break;
           } catch (error) {
+            // deno-lint-ignore no-unsafe-finally -- only a non-cancellation error may stop the re-acquire loop
             if (!(error instanceof CancelledError)) throw error;
             cancelled = error;
           }
         }
+        // deno-lint-ignore no-unsafe-finally -- asyncio re-raises the last cancellation once the lock is back
         if (cancelled !== null) throw cancelled;
       }
     } catch (error) {
@@ -124,6 +116,15 @@ export class Condition {
       this.#notify(1);
       throw error;
     }
+  }
+
+  *#waitFor<T>(predicate: () => T): Generator<unknown, T, unknown> {
+    let result = predicate();
+    while (!result) {
+      yield* this.wait();
+      result = predicate();
+    }
+    return result;
   }
 
   #notify(n: number): void {

@@ -125,12 +125,11 @@ export class Queue<T> {
 
   /** Waits until every item put has been marked done with taskDone(). */
   join(): Operation<void> {
-    const self = this;
-    return {
-      *[Symbol.iterator]() {
-        if (self.#unfinished > 0) yield* self.#finished.wait();
-      },
-    };
+    return this.#join();
+  }
+
+  *#join(): Generator<unknown, void, unknown> {
+    if (this.#unfinished > 0) yield* this.#finished.wait();
   }
 
   /**
@@ -162,7 +161,7 @@ export class Queue<T> {
 
   // ---- storage, overridden by PriorityQueue and LifoQueue ----
 
-  /** @internal */ _items = new Deque<T>();
+  /** @internal */ _items: Deque<T> = new Deque<T>();
   /** @internal */ _size(): number {
     return this._items.length;
   }
