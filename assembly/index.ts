@@ -199,7 +199,7 @@ export function flush(pending: i32): void {
 
 /**
  * Fills STATS for loop.stats(). Rare. Cells, as f64:
- *   0-3 tasks created / ready / running / waiting, 4 callbacks pending,
+ *   0-3 tasks created / ready / running / waiting, 4 callbacks not yet handed out to run,
  *   5 ready entries, 6 timers, 7 entries run, 8 tasks created in all,
  *   9 tasks done, 10 tasks cancelled, 11 slot table capacity, 12 wait lists with waiters.
  */
@@ -210,8 +210,8 @@ export function stats(pending: i32): void {
   putStat(1, countOf(KIND_TASK, READY));
   putStat(2, countOf(KIND_TASK, RUNNING));
   putStat(3, countOf(KIND_TASK, WAITING));
-  putStat(4, countOf(KIND_CALLBACK, CREATED) + countOf(KIND_CALLBACK, READY)
-    + countOf(KIND_CALLBACK, RUNNING) + countOf(KIND_CALLBACK, WAITING));
+  // Callbacks handed out by the last drain (RUNNING) have run or are running: not pending.
+  putStat(4, countOf(KIND_CALLBACK, CREATED) + countOf(KIND_CALLBACK, READY) + countOf(KIND_CALLBACK, WAITING));
   putStat(5, ringLength());
   putStat(6, timerCount());
   putStat(7, stepsRun);

@@ -38,9 +38,11 @@
 //   RUNNING ──suspend / sleep──▶ WAITING        T
 //   RUNNING ──finish──▶ DONE | CANCELLED ──▶ FREE   T
 //   RUNNING ──(next tick)──▶ FREE               C     (a callback runs once)
-//   WAITING ──schedule / wake / timer fires──▶ READY   T, C  (schedule and wake drop the timer)
+//   WAITING ──timer fires──▶ READY              T, C
+//   WAITING ──schedule / wake──▶ READY          T     (both drop the timer)
 //   READY ──wake──▶ READY                       T     (no-op: the timer fired first)
 //   WAITING ──cancel──▶ FREE                    C     (timer removed)
+//   CREATED ──cancel──▶ FREE                    C     (never scheduled)
 //   RUNNING ──wait in list──▶ WAITING           T     (joins a wait list's tail)
 //   WAITING ──wake first / wake all / remove──▶ READY   T (leaves the list)
 

@@ -107,7 +107,9 @@ export function listAlloc(): i32 {
 /** OK when (index, gen) names a live list. */
 export function checkList(index: u32, gen: u32): i32 {
   if (index == 0 || index >= used) return E_BAD_HANDLE;
-  if (load<u32>(rec(index), 12) != gen) return E_STALE_HANDLE;
+  let gen0 = load<u32>(rec(index), 12);
+  // A free (or retired) list keeps the next free index in `head` and has no waiters: its handle is stale.
+  if (gen0 != gen || gen == 0) return E_STALE_HANDLE;
   return OK;
 }
 
@@ -147,6 +149,7 @@ export function wakeFirst(index: u32, gen: u32): i32 {
 export function removeWaiter(slot: u32, gen: u32): i32 {
   let err = checkHandle(slot, gen);
   if (err != OK) return err;
+  if (slotKind(slot) != KIND_TASK) return E_WRONG_KIND;
   let index = slotWaitList(slot);
   if (index == 0 || slotState(slot) != WAITING) return E_ILLEGAL_TRANSITION;
   unlink(slot, index);

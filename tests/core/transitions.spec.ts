@@ -1,10 +1,11 @@
 // Every state × every operation, for both kinds of slot, checked against the
 // transition table in assembly/slots.ts (and the doc comments of the
-// operations in assembly/scheduler.ts).
+// operations in assembly/scheduler.ts and assembly/waitlists.ts).
 //
-// Each case starts from a fresh loop with two bystanders armed around the
-// subject (a sleeping task allocated before it, a timed callback after it), so
-// the subject's timer, when it has one, sits inside a real heap. After the
+// Each case starts from a fresh loop with bystanders around the subject: a
+// sleeping task allocated before it and a timed callback after it, so the
+// subject's timer, when it has one, sits inside a real heap; and a task
+// waiting in a wait list, the list the subject joins or leaves. After the
 // operation the test checks the result code and then everything the slot
 // owns: state, kind, generation, timer, ring entry, the per-state counters,
 // and that the bystanders are untouched. A refused operation must change
@@ -16,13 +17,14 @@ import {
 } from "../../assembly/errors";
 import {
   CANCELLED, CREATED, FREE, KIND_CALLBACK, KIND_TASK, READY, RUNNING, WAITING,
-  checkHandle, countOf, slotAlloc, slotGen, slotKind, slotState, slotTimer,
+  checkHandle, countOf, slotAlloc, slotGen, slotKind, slotState, slotTimer, slotWaitList,
 } from "../../assembly/slots";
+import { listAlloc, listAt, listCount, listGen, removeWaiter, waitIn } from "../../assembly/waitlists";
 import { ringLength, ringPeek } from "../../assembly/ring";
 import { timerCount, timerDeadlineAt } from "../../assembly/timers";
 import {
   OUTBOX, advance, armTimer, cancelCallback, drain, finish, releaseRan, schedule,
-  sleepUntil, start, suspend, tasksCancelled, tasksDone,
+  sleepUntil, start, suspend, tasksCancelled, tasksDone, wake,
 } from "../../assembly/scheduler";
 import { codeName, expectCountsConsistent, kindName, stateName } from "./helpers";
 
@@ -35,6 +37,7 @@ const AT_WAITING = 3; // task: alloc, start, suspend (no timer); callback: alloc
 const AT_SLEEPING = 4; // task only: alloc, start, sleepUntil (WAITING with a timer)
 const AT_CANCELLED = 5; // callback only: alloc, schedule, cancelCallback (still in the ring)
 const AT_FREED = 6; // task: alloc, start, finish; callback: alloc, cancelCallback
+const AT_IN_LIST = 7; // task only: alloc, start, waitIn (WAITING in a wait list)
 
 function setupName(setup: i32): string {
   switch (setup) {
@@ -45,6 +48,7 @@ function setupName(setup: i32): string {
     case AT_SLEEPING: return "WAITING on a timer";
     case AT_CANCELLED: return "CANCELLED";
     case AT_FREED: return "freed";
+    case AT_IN_LIST: return "WAITING in a wait list";
   }
   return "?";
 }
@@ -59,7 +63,10 @@ const OP_FINISH = 4;
 const OP_FINISH_CANCELLED = 5;
 const OP_ARM = 6;
 const OP_CANCEL = 7;
-const OP_COUNT = 8;
+const OP_WAKE = 8;
+const OP_WAIT_IN = 9;
+const OP_REMOVE = 10;
+const OP_COUNT = 11;
 
 function opName(op: i32): string {
   switch (op) {
@@ -71,6 +78,9 @@ function opName(op: i32): string {
     case OP_FINISH_CANCELLED: return "finish(cancelled)";
     case OP_ARM: return "armTimer";
     case OP_CANCEL: return "cancelCallback";
+    case OP_WAKE: return "wake";
+    case OP_WAIT_IN: return "waitIn";
+    case OP_REMOVE: return "removeWaiter";
   }
   return "?";
 }
@@ -92,6 +102,9 @@ function apply(op: i32, index: u32, gen: u32): i32 {
     case OP_FINISH_CANCELLED: return finish(index, gen, true);
     case OP_ARM: return armTimer(index, gen, SUBJECT_DEADLINE);
     case OP_CANCEL: return cancelCallback(index, gen);
+    case OP_WAKE: return wake(index, gen);
+    case OP_WAIT_IN: return waitIn(index, gen, list, listGen(list));
+    case OP_REMOVE: return removeWaiter(index, gen);
   }
   return 999;
 }
@@ -111,26 +124,28 @@ const _W = <i32>WAITING;
 const _C = <i32>CANCELLED;
 const _F = <i32>FREE;
 
-// Tasks.             schedule  start  suspend  sleepUntil  finish  finish(c)  armTimer  cancelCallback
-const TASK_CREATED: i32[] = [_R, _RUN, ILL, ILL, ILL, ILL, KIND, KIND];
-const TASK_READY: i32[] = [ILL, ILL, ILL, ILL, ILL, ILL, KIND, KIND];
-const TASK_RUNNING: i32[] = [_R, ILL, _W, _W, _F, _F, KIND, KIND];
-const TASK_WAITING: i32[] = [_R, ILL, ILL, ILL, ILL, ILL, KIND, KIND];
-const TASK_SLEEPING: i32[] = [_R, ILL, ILL, ILL, ILL, ILL, KIND, KIND];
-const TASK_FREED: i32[] = [STALE, STALE, STALE, STALE, STALE, STALE, STALE, STALE];
+// Tasks: schedule, start, suspend, sleepUntil, finish, finish(cancelled), armTimer, cancelCallback,
+//        wake, waitIn, removeWaiter
+const TASK_CREATED: i32[] = [_R, _RUN, ILL, ILL, ILL, ILL, KIND, KIND, ILL, ILL, ILL];
+// wake on a READY task is OK and changes nothing ("the timer fired first").
+const TASK_READY: i32[] = [ILL, ILL, ILL, ILL, ILL, ILL, KIND, KIND, _R, ILL, ILL];
+const TASK_RUNNING: i32[] = [_R, ILL, _W, _W, _F, _F, KIND, KIND, ILL, _W, ILL];
+const TASK_WAITING: i32[] = [_R, ILL, ILL, ILL, ILL, ILL, KIND, KIND, _R, ILL, ILL];
+const TASK_SLEEPING: i32[] = [_R, ILL, ILL, ILL, ILL, ILL, KIND, KIND, _R, ILL, ILL];
+// A task in a wait list leaves it only through the list (removeWaiter, wakeFirst).
+const TASK_IN_LIST: i32[] = [ILL, ILL, ILL, ILL, ILL, ILL, KIND, KIND, ILL, ILL, _R];
+const TASK_FREED: i32[] = [STALE, STALE, STALE, STALE, STALE, STALE, STALE, STALE, STALE, STALE, STALE];
 
-// Callbacks.         schedule  start  suspend  sleepUntil  finish  finish(c)  armTimer  cancelCallback
-const CB_CREATED: i32[] = [_R, KIND, KIND, KIND, KIND, KIND, _W, _F];
-const CB_READY: i32[] = [ILL, KIND, KIND, KIND, KIND, KIND, ILL, _C];
+// Callbacks: same columns. Only tasks wait in lists: removeWaiter is E_WRONG_KIND.
+const CB_CREATED: i32[] = [_R, KIND, KIND, KIND, KIND, KIND, _W, _F, KIND, KIND, KIND];
+const CB_READY: i32[] = [ILL, KIND, KIND, KIND, KIND, KIND, ILL, _C, KIND, KIND, KIND];
 // cancelCallback on a running callback is documented as "changes nothing" (OK).
-const CB_RUNNING: i32[] = [ILL, KIND, KIND, KIND, KIND, KIND, ILL, _RUN];
-// schedule() of a timed callback: the table's "WAITING ──schedule / timer
-// fires──▶ READY  T, C" is read as schedule for T, timer for T and C, which is
-// what schedule()'s doc comment says ("CREATED → READY for a callback").
-const CB_WAITING: i32[] = [ILL, KIND, KIND, KIND, KIND, KIND, ILL, _F];
+const CB_RUNNING: i32[] = [ILL, KIND, KIND, KIND, KIND, KIND, ILL, _RUN, KIND, KIND, KIND];
+// schedule() and wake() of a timed callback are refused: only its timer makes it ready.
+const CB_WAITING: i32[] = [ILL, KIND, KIND, KIND, KIND, KIND, ILL, _F, KIND, KIND, KIND];
 // A second cancel of a cancelled callback is refused (CANCELLED has no exits but drain).
-const CB_CANCELLED: i32[] = [ILL, KIND, KIND, KIND, KIND, KIND, ILL, ILL];
-const CB_FREED: i32[] = [STALE, STALE, STALE, STALE, STALE, STALE, STALE, STALE];
+const CB_CANCELLED: i32[] = [ILL, KIND, KIND, KIND, KIND, KIND, ILL, ILL, KIND, KIND, KIND];
+const CB_FREED: i32[] = [STALE, STALE, STALE, STALE, STALE, STALE, STALE, STALE, STALE, STALE, STALE];
 
 // ---- one case ----
 
@@ -138,6 +153,10 @@ let bystanderTask: u32 = 0;
 let bystanderTaskGen: u32 = 0;
 let bystanderCallback: u32 = 0;
 let bystanderCallbackGen: u32 = 0;
+let bystanderWaiter: u32 = 0;
+let bystanderWaiterGen: u32 = 0;
+/** The wait list the subject joins (waitIn) or sits in (AT_IN_LIST), behind bystanderWaiter. */
+let list: u32 = 0;
 let subjectGen: u32 = 0;
 
 function ok(code: i32, what: string): void {
@@ -160,6 +179,11 @@ function prepare(kind: u8, setup: i32): u32 {
   bystanderCallback = <u32>slotAlloc(KIND_CALLBACK);
   bystanderCallbackGen = slotGen(bystanderCallback);
   ok(armTimer(bystanderCallback, bystanderCallbackGen, BYSTANDER_CALLBACK_DEADLINE), "bystander arm");
+  list = <u32>listAlloc();
+  bystanderWaiter = <u32>slotAlloc(KIND_TASK);
+  bystanderWaiterGen = slotGen(bystanderWaiter);
+  ok(start(bystanderWaiter, bystanderWaiterGen), "bystander waiter start");
+  ok(waitIn(bystanderWaiter, bystanderWaiterGen, list, listGen(list)), "bystander waiter waitIn");
 
   if (setup == AT_READY) {
     ok(schedule(index, gen), "setup schedule");
@@ -183,6 +207,9 @@ function prepare(kind: u8, setup: i32): u32 {
   } else if (setup == AT_CANCELLED) {
     ok(schedule(index, gen), "setup schedule");
     ok(cancelCallback(index, gen), "setup cancel");
+  } else if (setup == AT_IN_LIST) {
+    ok(start(index, gen), "setup start");
+    ok(waitIn(index, gen, list, listGen(list)), "setup waitIn");
   } else if (setup == AT_FREED) {
     if (kind == KIND_TASK) {
       ok(start(index, gen), "setup start");
@@ -206,6 +233,9 @@ function checkBystanders(what: string): void {
   let c = slotTimer(bystanderCallback);
   expect<bool>(c != 0).toBe(true, what + ": bystander callback keeps its timer");
   expect<f64>(timerDeadlineAt(c - 1)).toBe(BYSTANDER_CALLBACK_DEADLINE, what + ": bystander callback timer position");
+  expect<u8>(slotState(bystanderWaiter)).toBe(WAITING, what + ": bystander waiter state");
+  expect<u32>(slotWaitList(bystanderWaiter)).toBe(list, what + ": bystander waiter stays in the list");
+  expect<u32>(listAt(list, 0)).toBe(bystanderWaiter, what + ": bystander waiter stays at the head");
 }
 
 function runCase(kind: u8, setup: i32, op: i32, expected: i32): void {
@@ -221,6 +251,8 @@ function runCase(kind: u8, setup: i32, op: i32, expected: i32): void {
   let timerDeadlineBefore = timerBefore != 0 ? timerDeadlineAt(timerBefore - 1) : -1.0;
   let ringBefore = ringLength();
   let timersBefore = timerCount();
+  let listBefore = slotWaitList(index);
+  let waitersBefore = listCount(list);
   let doneBefore = tasksDone;
   let cancelledBefore = tasksCancelled;
 
@@ -237,6 +269,8 @@ function runCase(kind: u8, setup: i32, op: i32, expected: i32): void {
     }
     expect<u32>(ringLength()).toBe(ringBefore, what + ": ring unchanged");
     expect<u32>(timerCount()).toBe(timersBefore, what + ": timer heap unchanged");
+    expect<u32>(slotWaitList(index)).toBe(listBefore, what + ": wait list unchanged");
+    expect<u32>(listCount(list)).toBe(waitersBefore, what + ": waiters unchanged");
     expect<f64>(tasksDone).toBe(doneBefore, what + ": tasksDone unchanged");
     expect<f64>(tasksCancelled).toBe(cancelledBefore, what + ": tasksCancelled unchanged");
   } else {
@@ -266,6 +300,11 @@ function runCase(kind: u8, setup: i32, op: i32, expected: i32): void {
       expect<u32>(slotTimer(index)).toBe(0, what + ": no timer");
     }
     expect<u32>(timerCount()).toBe(2 + (hasTimer ? 1 : 0), what + ": timers armed");
+    // It is in the wait list exactly when it went to WAITING through waitIn, behind the bystander.
+    let inList = op == OP_WAIT_IN;
+    if (after != FREE) expect<u32>(slotWaitList(index)).toBe(inList ? list : 0, what + ": wait list");
+    expect<u32>(listCount(list)).toBe(inList ? 2 : 1, what + ": waiters");
+    expect<u32>(listAt(list, 1)).toBe(inList ? index : 0, what + ": behind the bystander waiter");
     expect<f64>(tasksDone).toBe(doneBefore + (op == OP_FINISH ? 1 : 0), what + ": tasksDone");
     expect<f64>(tasksCancelled).toBe(cancelledBefore + (op == OP_FINISH_CANCELLED ? 1 : 0), what + ": tasksCancelled");
   }
@@ -282,17 +321,20 @@ describe("transitions of a task", () => {
   test("a CREATED task can be scheduled or started; nothing else", () => {
     runRow(KIND_TASK, AT_CREATED, TASK_CREATED);
   });
-  test("a READY task refuses every operation (only drain moves it)", () => {
+  test("a READY task refuses every operation but wake, which leaves it READY (only drain moves it)", () => {
     runRow(KIND_TASK, AT_READY, TASK_READY);
   });
-  test("a RUNNING task can yield, suspend, sleep or finish either way; not start again", () => {
+  test("a RUNNING task can yield, suspend, sleep, wait in a list or finish either way; not start again", () => {
     runRow(KIND_TASK, AT_RUNNING, TASK_RUNNING);
   });
-  test("a suspended task can only be scheduled", () => {
+  test("a suspended task can only be scheduled or woken", () => {
     runRow(KIND_TASK, AT_WAITING, TASK_WAITING);
   });
-  test("a sleeping task can only be scheduled, which drops its timer", () => {
+  test("a sleeping task can only be scheduled or woken, either of which drops its timer", () => {
     runRow(KIND_TASK, AT_SLEEPING, TASK_SLEEPING);
+  });
+  test("a task waiting in a wait list leaves it only through removeWaiter (or the list's wake)", () => {
+    runRow(KIND_TASK, AT_IN_LIST, TASK_IN_LIST);
   });
   test("a finished task's handle is stale for every operation", () => {
     runRow(KIND_TASK, AT_FREED, TASK_FREED);
