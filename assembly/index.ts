@@ -64,8 +64,6 @@ const PAYLOAD: usize = memory.data(INBOX_CAPACITY << 3, 16);
 // @ts-ignore: decorator
 @inline const OP_FINISH_CANCELLED: u32 = 6;
 // @ts-ignore: decorator
-@inline const OP_WAKE: u32 = 7;
-// @ts-ignore: decorator
 @inline const OP_WAIT: u32 = 8;
 
 // STATUS cells (i32 index / f64 index after the i32 block).
@@ -138,6 +136,17 @@ export function armTimer(index: u32, gen: u32, deadline: f64, pending: i32): i32
   return err;
 }
 
+/**
+ * Wakes a sleeping task early (it is being cancelled): 1 if its sleep was
+ * cut short, 0 if its timer had already fired. Once per cancelled sleeper.
+ */
+export function wakeSleeper(index: u32, gen: u32, pending: i32): i32 {
+  applyInbox(pending);
+  let result = wake(index, gen);
+  writeStatus();
+  return result;
+}
+
 /** Cancels a callback that has not run (Handle.cancel). */
 export function cancelCallback(index: u32, gen: u32, pending: i32): i32 {
   applyInbox(pending);
@@ -186,6 +195,18 @@ export function tick(now: f64, pending: i32, max: i32): i32 {
   releaseRan();
   applyInbox(pending);
   advance(now);
+  let n = drain(max);
+  writeStatus();
+  return n;
+}
+
+/**
+ * Hands out up to `max` more entries that are already in the ring, without
+ * applying the inbox or firing timers: runOnce() uses it to finish an
+ * iteration whose ready set was larger than one batch.
+ */
+export function drainMore(max: i32): i32 {
+  releaseRan();
   let n = drain(max);
   writeStatus();
   return n;
@@ -244,7 +265,6 @@ function applyInbox(pending: i32): void {
       case OP_SLEEP: err = sleepUntil(index, gen, load<f64>(PAYLOAD + (<usize>i << 3))); break;
       case OP_FINISH: err = finish(index, gen, false); break;
       case OP_FINISH_CANCELLED: err = finish(index, gen, true); break;
-      case OP_WAKE: err = wake(index, gen); break;
       case OP_WAIT: {
         let payload = PAYLOAD + (<usize>i << 3);
         err = waitIn(index, gen, load<u32>(payload), load<u32>(payload, 4));

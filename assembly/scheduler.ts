@@ -58,22 +58,24 @@ export function schedule(index: u32, gen: u32): i32 {
 }
 
 /**
- * WAITING → READY for a task (dropping its timer); a task already READY is
- * left as it is. The host uses it where it cannot know whether a timer has
- * just fired (cancelling a sleeping task).
+ * WAITING → READY for a sleeping task, dropping its timer: returns 1. A task
+ * whose timer fired first (READY, or RUNNING: handed out and not yet
+ * stepped) is left as it is: returns 0. The host cancels a sleeping task
+ * with it, and the answer tells whether the sleep itself was cancelled
+ * (asyncio: the sleep future's cancel() succeeded) or had already ended.
  */
 export function wake(index: u32, gen: u32): i32 {
   let err = checkHandle(index, gen);
   if (err != OK) return err;
   if (slotKind(index) != KIND_TASK) return E_WRONG_KIND;
   let state = slotState(index);
-  if (state == READY) return OK;
+  if (state == READY || state == RUNNING) return 0;
   if (state != WAITING || slotWaitList(index) != 0) return E_ILLEGAL_TRANSITION;
   let timer = slotTimer(index);
   if (timer != 0) timerRemove(timer);
   setSlotState(index, READY);
   ringPush(index);
-  return OK;
+  return 1;
 }
 
 /** CREATED → RUNNING: a task's first step runs at once (eager task). */

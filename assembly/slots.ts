@@ -40,7 +40,7 @@
 //   RUNNING ──(next tick)──▶ FREE               C     (a callback runs once)
 //   WAITING ──timer fires──▶ READY              T, C
 //   WAITING ──schedule / wake──▶ READY          T     (both drop the timer)
-//   READY ──wake──▶ READY                       T     (no-op: the timer fired first)
+//   READY | RUNNING ──wake──▶ unchanged         T     (no-op: the timer fired first)
 //   WAITING ──cancel──▶ FREE                    C     (timer removed)
 //   CREATED ──cancel──▶ FREE                    C     (never scheduled)
 //   RUNNING ──wait in list──▶ WAITING           T     (joins a wait list's tail)

@@ -30,11 +30,13 @@ interface CoreExports {
   armTimer(index: number, gen: number, deadline: number, pending: number): number;
   cancelCallback(index: number, gen: number, pending: number): number;
   tick(now: number, pending: number, max: number): number;
+  drainMore(max: number): number;
   flush(pending: number): void;
   stats(pending: number): void;
   listAlloc(): number;
   wakeFirst(index: number, gen: number, pending: number): number;
   removeWaiter(index: number, gen: number, pending: number): number;
+  wakeSleeper(index: number, gen: number, pending: number): number;
 }
 
 /** Slot kinds (assembly/slots.ts). */
@@ -48,7 +50,6 @@ export const OP_SUSPEND = 3 << 24;
 export const OP_SLEEP = 4 << 24;
 export const OP_FINISH = 5 << 24;
 export const OP_FINISH_CANCELLED = 6 << 24;
-export const OP_WAKE = 7 << 24;
 export const OP_WAIT = 8 << 24;
 
 /** Error codes (assembly/errors.ts) and what they mean to a user. */
@@ -229,6 +230,16 @@ export class Core {
     return slot;
   }
 
+  /** Wakes a sleeping task early: true if its sleep was cut short, false if its timer had fired. */
+  wakeSleeper(index: number, gen: number): boolean {
+    const pending = this.pending;
+    this.pending = 0;
+    this.pendingReady = 0;
+    const result = this.#x.wakeSleeper(index, gen, pending);
+    this.#afterDirect(result);
+    return result === 1;
+  }
+
   /** Takes a waiting task out of its list, making it ready. */
   removeWaiter(index: number, gen: number): void {
     const pending = this.pending;
@@ -242,7 +253,7 @@ export class Core {
     this.#checkRejected();
     if (code < 0) {
       throw new RuntimeError(
-        `spindle's core refused a wait-list operation: ${ERROR_TEXT[code]}; please report this as a bug`,
+        `spindle's core refused to wake a task: ${ERROR_TEXT[code]}; please report this as a bug`,
       );
     }
   }
@@ -290,6 +301,13 @@ export class Core {
     const n = this.#x.tick(now, pending, max);
     this.refresh();
     this.#checkRejected();
+    return n;
+  }
+
+  /** Hands out up to `max` more entries already in the ring (no commands applied, no timers fired). */
+  drainMore(max: number): number {
+    const n = this.#x.drainMore(max);
+    this.refresh();
     return n;
   }
 

@@ -14,12 +14,12 @@
  * - The core frees an empty list; `queued` mirrors its count exactly, so
  *   the handle is dropped at the same moment.
  * - A line binds to the loop of its first waiter (asyncio's loop-bound
- *   primitives); waiting from another loop is a RuntimeError.
+ *   primitives); a task of another loop that tries to wait gets a
+ *   RuntimeError thrown into its coroutine (see Task._run).
  *
  * @module
  */
 
-import { RuntimeError } from "./errors.ts";
 import type { Loop } from "./loop.ts";
 import type { Operation } from "./operation.ts";
 import type { Task } from "./task.ts";
@@ -66,25 +66,18 @@ export class WaitList {
   woken = 0;
   /** `yield* line.op` joins the line. */
   readonly op: WaitOp = new WaitOp(this);
-  readonly #owner: { toString(): string };
+  /** The primitive the line belongs to, for messages. */
+  readonly owner: { toString(): string };
   #index = 0;
   #gen = 0;
 
   constructor(owner: { toString(): string }) {
-    this.#owner = owner;
+    this.owner = owner;
   }
 
   /** queued + woken: waiters that still hold a place (asyncio's len(waiters)). */
   get size(): number {
     return this.queued + this.woken;
-  }
-
-  /** Checks the line can be used from `loop` and binds it on first use. */
-  bind(loop: Loop): void {
-    if (this.loop === null) this.loop = loop;
-    else if (this.loop !== loop) {
-      throw new RuntimeError(`${this.#owner} is bound to a different event loop: use it from one loop only`);
-    }
   }
 
   /**
@@ -125,7 +118,7 @@ export class WaitList {
   /** @internal a task yielded `op`: link it at the tail */
   _join(task: Task<unknown>): void {
     const loop = task._loop;
-    this.bind(loop);
+    this.loop = loop; // bound on first use; Task._run refuses waiters from another loop
     const core = loop._core;
     if (this.queued === 0) {
       this.#index = core.listAlloc();

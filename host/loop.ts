@@ -19,7 +19,7 @@
  * @module
  */
 
-import { Core, type CoreStats, KIND_CALLBACK, OP_WAKE } from "./_core.ts";
+import { Core, type CoreStats, KIND_CALLBACK } from "./_core.ts";
 import { _runningLoop, _setRunningLoop } from "./_running.ts";
 import { type Clock, realClock, VirtualClock } from "./clock.ts";
 import { RuntimeError } from "./errors.ts";
@@ -273,7 +273,7 @@ export class Loop {
     this.#checkNotRunning();
     const previous = _setRunningLoop(this);
     try {
-      this.#iterate();
+      this.#iterate(true);
     } finally {
       _setRunningLoop(previous);
     }
@@ -419,11 +419,11 @@ export class Loop {
     if (!this.#driving) this.#wakeHost();
   }
 
-  /** @internal wakes a sleeping task early (its timer may have fired already) */
-  _wakeSleeper(task: Task<unknown>): void {
-    this._core.command(OP_WAKE, task._slot, task._gen);
-    this._core.pendingReady++;
-    if (!this.#driving) this.#wakeHost();
+  /** @internal wakes a sleeping task early: true if its sleep was cut short, false if its timer had fired */
+  _wakeSleeper(task: Task<unknown>): boolean {
+    const cut = this._core.wakeSleeper(task._slot, task._gen);
+    if (cut && !this.#driving) this.#wakeHost();
+    return cut;
   }
 
   /** @internal the core made tasks ready by a direct call (wait lines): make sure the loop looks */
@@ -491,18 +491,30 @@ export class Loop {
     return this.createTask(aw);
   }
 
-  /** One iteration: the core hands out a batch, and each entry runs once. */
-  #iterate(): number {
+  /**
+   * One iteration: the core hands out a batch, and each entry runs once.
+   * With `whole`, also the rest of what was ready at the start (runOnce);
+   * the driver keeps batches bounded and lets the rest go first next time.
+   */
+  #iterate(whole = false): number {
     const core = this._core;
-    const n = core.tick(this.#clock.now(), BATCH);
-    const objects = this._objects;
-    if (this._debug) {
-      for (let i = 0; i < n; i++) this.#runTimed(objects[core.outbox[i]!]!);
-    } else {
-      // Read core.outbox each time: a step may grow memory, which replaces the view.
-      for (let i = 0; i < n; i++) objects[core.outbox[i]!]!._run();
+    let n = core.tick(this.#clock.now(), BATCH);
+    let ran = 0;
+    let leftFromStart = whole ? core.readyCount() : 0;
+    for (;;) {
+      const objects = this._objects;
+      if (this._debug) {
+        for (let i = 0; i < n; i++) this.#runTimed(objects[core.outbox[i]!]!);
+      } else {
+        // Read core.outbox each time: a step may grow memory, which replaces the view.
+        for (let i = 0; i < n; i++) objects[core.outbox[i]!]!._run();
+      }
+      ran += n;
+      if (leftFromStart === 0) return ran;
+      n = core.drainMore(Math.min(leftFromStart, BATCH));
+      leftFromStart -= n;
+      if (n === 0) return ran;
     }
-    return n;
   }
 
   #runTimed(entry: Runnable): void {
@@ -552,7 +564,10 @@ export class Loop {
       core.flush();
       if (core.readyCount() > 0) continue;
       const next = core.nextDeadline();
-      if (next < 0 || next === Infinity) return; // idle until something schedules work
+      if (next < 0 || next === Infinity) {
+        this.#keepAlive(); // idle until something schedules work
+        return;
+      }
       const now = this.#clock.now();
       if (next <= now) continue;
       const virtual = this.#virtual;
@@ -560,7 +575,10 @@ export class Loop {
         this.#armHostTimer(next, next - now);
         return;
       }
-      if (!virtual.autojump) return; // waits for clock.advance()
+      if (!virtual.autojump) {
+        this.#keepAlive(); // waits for clock.advance()
+        return;
+      }
       if (this.#jumpNext) {
         this.#jumpNext = false;
         virtual._jumpTo(next);
@@ -606,6 +624,15 @@ export class Loop {
     this.#hostTimer = platform.setTimer(this.#timerFired, Math.min(Math.max(delay, 0), MAX_HOST_DELAY));
   }
 
+  /**
+   * A running loop with nothing scheduled waits like asyncio's select():
+   * forever. A long host timer keeps the process alive meanwhile (Node and
+   * Deno exit when nothing is pending, and SIGINT must still reach run()).
+   */
+  #keepAlive(): void {
+    this.#armHostTimer(Infinity, MAX_HOST_DELAY);
+  }
+
   #clearHostTimer(): void {
     if (this.#hostTimer === null) return;
     platform.clearTimer(this.#hostTimer);
@@ -632,6 +659,9 @@ export class Loop {
     if (typeof callback !== "function") {
       throw new TypeError(`${method}() needs a function to call, got ${describe(callback)}`);
     }
+    if (isGeneratorFunction(callback)) {
+      throw new TypeError(`coroutines cannot be used with ${method}(): use createTask() to run ${describe(callback)}`);
+    }
   }
 }
 
@@ -649,6 +679,13 @@ class ThenableFuture<T> extends Future<T> {
     this.#onCancel?.();
     return true;
   }
+}
+
+/** %GeneratorFunction.prototype%: what every `function*` inherits from. */
+const GENERATOR_FUNCTION_PROTOTYPE: object = Object.getPrototypeOf(function* () {});
+
+function isGeneratorFunction(fn: unknown): boolean {
+  return typeof fn === "function" && Object.getPrototypeOf(fn) === GENERATOR_FUNCTION_PROTOTYPE;
 }
 
 function checkTime(value: unknown, method: string, what: string): void {

@@ -237,7 +237,7 @@ export class Queue<T> {
 export function pythonCompare(a: unknown, b: unknown): number {
   if (typeof a === "number" && typeof b === "number") return a < b ? -1 : a > b ? 1 : 0;
   if (typeof a === "bigint" && typeof b === "bigint") return a < b ? -1 : a > b ? 1 : 0;
-  if (typeof a === "string" && typeof b === "string") return a < b ? -1 : a > b ? 1 : 0;
+  if (typeof a === "string" && typeof b === "string") return compareCodePoints(a, b);
   if (Array.isArray(a) && Array.isArray(b)) {
     const n = Math.min(a.length, b.length);
     for (let i = 0; i < n; i++) {
@@ -252,6 +252,27 @@ export function pythonCompare(a: unknown, b: unknown): number {
     `PriorityQueue cannot order ${describe(a)} and ${describe(b)}: ` +
       "use numbers, strings or arrays of them, or pass a compare function",
   );
+}
+
+/**
+ * Orders strings by code point, as Python does. JavaScript's `<` compares
+ * UTF-16 code units, which puts astral characters (surrogate pairs) before
+ * U+E000..U+FFFF; the two orders differ only where a surrogate meets a
+ * non-surrogate at the first difference.
+ */
+function compareCodePoints(a: string, b: string): number {
+  if (a === b) return 0;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    const xs = x >= 0xd800 && x <= 0xdfff;
+    const ys = y >= 0xd800 && y <= 0xdfff;
+    if (xs !== ys) return xs ? 1 : -1;
+    return x < y ? -1 : 1;
+  }
+  return a.length < b.length ? -1 : a.length > b.length ? 1 : 0;
 }
 
 /**

@@ -129,19 +129,25 @@ export class Task<T = unknown> extends Future<T> {
   override cancel(msg?: string): boolean {
     if (this._state !== PENDING) return false;
     this._cancelsRequested++;
-    if (this._abort !== null && !this._abort.signal.aborted) {
-      this._abort.abort(makeCancelledError(msg));
-    }
-    const waitingOn = this._waitingOn;
-    if (waitingOn !== null && waitingOn.cancel(msg)) return true;
-    this._mustCancel = true;
     this._cancelMessage = msg;
-    if (this._sleeping) {
+    if (this._abort !== null && !this._abort.signal.aborted) this._abort.abort(makeCancelledError(msg));
+    // As asyncio: cancel what the task waits on if that succeeds (the
+    // CancelledError then comes from there), else cancel at the next step.
+    const waitingOn = this._waitingOn;
+    if (waitingOn !== null) {
+      if (waitingOn.cancel(msg)) return true;
+    } else if (this._sleeping) {
       this._sleeping = false;
-      this._loop._wakeSleeper(this);
+      if (this._loop._wakeSleeper(this as Task<unknown>)) {
+        this._throwNext = makeCancelledError(msg);
+        return true;
+      }
     } else if (this._waitList !== null) {
-      this._waitList._remove(this);
+      this._waitList._remove(this as Task<unknown>);
+      this._throwNext = makeCancelledError(msg);
+      return true;
     }
+    this._mustCancel = true;
     return true;
   }
 
@@ -242,7 +248,9 @@ export class Task<T = unknown> extends Future<T> {
     const yielded = step.value;
     if (yielded instanceof SleepOp) {
       this._send = SLEEP_DONE;
-      if (yielded.ms > 0 && !this._mustCancel) {
+      if (this._mustCancel) {
+        this._cancelNow();
+      } else if (yielded.ms > 0) {
         this._sleeping = true;
         loop._core.sleep(this._slot, this._gen, loop.time() + yielded.ms);
       } else {
@@ -250,8 +258,17 @@ export class Task<T = unknown> extends Future<T> {
       }
     } else if (yielded instanceof WaitOp) {
       this._send = WAIT_DONE;
-      if (this._mustCancel) loop._scheduleSlot(this._slot, this._gen);
-      else yielded.line._join(this as Task<unknown>);
+      const line = yielded.line;
+      if (line.loop !== null && line.loop !== loop) {
+        this._throwNext = new RuntimeError(
+          `${line.owner} is bound to a different event loop: use it from one loop only`,
+        );
+        loop._scheduleSlot(this._slot, this._gen);
+      } else if (this._mustCancel) {
+        this._cancelNow();
+      } else {
+        line._join(this as Task<unknown>);
+      }
     } else if (yielded === undefined) {
       loop._scheduleSlot(this._slot, this._gen);
     } else if (yielded instanceof Future) {
@@ -265,6 +282,17 @@ export class Task<T = unknown> extends Future<T> {
       );
       loop._scheduleSlot(this._slot, this._gen);
     }
+  }
+
+  /**
+   * @internal a cancellation is pending as the task starts to wait: the wait
+   * is cancelled at once (asyncio cancels the fresh waiter future), so the
+   * CancelledError arrives at the next step even if uncancel() is called.
+   */
+  _cancelNow(): void {
+    this._mustCancel = false;
+    this._throwNext = makeCancelledError(this._cancelMessage);
+    this._loop._scheduleSlot(this._slot, this._gen);
   }
 
   /** @internal suspends on `future` */

@@ -4,7 +4,7 @@
 
 import {
   alloc, armTimer, cancelCallback, flush, inboxCapacity, inboxPtr, init, listAlloc, outboxPtr,
-  payloadPtr, removeWaiter, stats, statsPtr, statusPtr, tick, wakeFirst,
+  payloadPtr, removeWaiter, stats, statsPtr, statusPtr, tick, wakeFirst, wakeSleeper,
 } from "../../assembly/index";
 import {
   E_BAD_COMMAND, E_BAD_DEADLINE, E_BAD_HANDLE, E_ILLEGAL_TRANSITION, E_STALE_HANDLE,
@@ -24,7 +24,8 @@ const OP_SUSPEND: u32 = 3;
 const OP_SLEEP: u32 = 4;
 const OP_FINISH: u32 = 5;
 const OP_FINISH_CANCELLED: u32 = 6;
-const OP_WAKE: u32 = 7;
+/** No longer a command: waking a sleeper is the direct call wakeSleeper(). */
+const OP_RETIRED_WAKE: u32 = 7;
 const OP_WAIT: u32 = 8;
 
 // STATUS cells (i32), then the next deadline (f64) at byte 64.
@@ -225,22 +226,21 @@ describe("boundary", () => {
     expect<f64>(nextDeadline()).toBe(-1.0);
   });
 
-  test("a WAKE command readies a sleeping task and drops its timer", () => {
+  test("wakeSleeper() applies the inbox first, readies a sleeping task, drops its timer and answers 1", () => {
     let t = hostAlloc(KIND_TASK);
     let g = lastGen;
     command(OP_START, t, g);
     sleepCommand(t, g, 1000);
-    hostFlush();
-    expect<i32>(status(S_TIMERS)).toBe(1);
-    command(OP_WAKE, t, g);
-    expect<i32>(hostTick(0)).toBe(1);
-    expect<u32>(out(0)).toBe(t);
+    expect<i32>(wakeSleeper(t, g, pending)).toBe(1, "the sleep was cut short");
+    pending = 0;
     expect<i32>(status(S_TIMERS)).toBe(0);
     expect<f64>(nextDeadline()).toBe(-1.0);
+    expect<i32>(hostTick(0)).toBe(1);
+    expect<u32>(out(0)).toBe(t);
     expect<i32>(status(S_ERRORS)).toBe(0);
   });
 
-  test("a WAKE command for a task whose timer already fired is a no-op, and the task runs once", () => {
+  test("wakeSleeper() for a task whose timer already fired answers 0, and the task runs once", () => {
     let t = hostAlloc(KIND_TASK);
     let g = lastGen;
     command(OP_START, t, g);
@@ -248,28 +248,23 @@ describe("boundary", () => {
     // The timer fires (the task is READY) but this tick drains nothing.
     expect<i32>(hostTick(10, 0)).toBe(0);
     expectState(t, READY);
-    command(OP_WAKE, t, g);
+    expect<i32>(wakeSleeper(t, g, pending)).toBe(0, "ready already");
     expect<i32>(hostTick(11)).toBe(1);
     expect<u32>(out(0)).toBe(t);
+    expect<i32>(wakeSleeper(t, g, pending)).toBe(0, "handed out, not yet stepped");
+    expectState(t, RUNNING);
     expect<i32>(status(S_ERRORS)).toBe(0);
     expect<i32>(hostTick(12)).toBe(0, "not queued twice");
   });
 
-  test("a WAKE command for a callback or a running task is refused", () => {
-    let t = hostAlloc(KIND_TASK);
-    let gt = lastGen;
+  test("wakeSleeper() refuses a callback, and op 7 is no longer a command", () => {
     let c = hostAlloc(KIND_CALLBACK);
     let gc = lastGen;
-    command(OP_WAKE, c, gc);
+    expect<string>(codeName(wakeSleeper(c, gc, pending))).toBe("E_WRONG_KIND");
+    command(OP_RETIRED_WAKE, c, gc);
     hostFlush();
-    expect<string>(codeName(status(S_LAST_ERROR))).toBe("E_WRONG_KIND");
-    expect<i32>(status(S_LAST_ERROR_OP)).toBe(<i32>OP_WAKE);
-    command(OP_START, t, gt);
-    command(OP_WAKE, t, gt);
-    hostFlush();
-    expect<i32>(status(S_ERRORS)).toBe(2);
-    expect<string>(codeName(status(S_LAST_ERROR))).toBe("E_ILLEGAL_TRANSITION");
-    expectState(t, RUNNING);
+    expect<string>(codeName(status(S_LAST_ERROR))).toBe("E_BAD_COMMAND");
+    expectState(c, CREATED);
   });
 
   test("listAlloc reports the list's generation in STATUS cell 7; WAIT commands join it in order", () => {

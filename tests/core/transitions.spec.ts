@@ -102,7 +102,11 @@ function apply(op: i32, index: u32, gen: u32): i32 {
     case OP_FINISH_CANCELLED: return finish(index, gen, true);
     case OP_ARM: return armTimer(index, gen, SUBJECT_DEADLINE);
     case OP_CANCEL: return cancelCallback(index, gen);
-    case OP_WAKE: return wake(index, gen);
+    case OP_WAKE: {
+      // wake answers 1 (woken) or 0 (already ready or handed out): both succeed.
+      let r = wake(index, gen);
+      return r > 0 ? OK : r;
+    }
     case OP_WAIT_IN: return waitIn(index, gen, list, listGen(list));
     case OP_REMOVE: return removeWaiter(index, gen);
   }
@@ -129,7 +133,8 @@ const _F = <i32>FREE;
 const TASK_CREATED: i32[] = [_R, _RUN, ILL, ILL, ILL, ILL, KIND, KIND, ILL, ILL, ILL];
 // wake on a READY task is OK and changes nothing ("the timer fired first").
 const TASK_READY: i32[] = [ILL, ILL, ILL, ILL, ILL, ILL, KIND, KIND, _R, ILL, ILL];
-const TASK_RUNNING: i32[] = [_R, ILL, _W, _W, _F, _F, KIND, KIND, ILL, _W, ILL];
+// wake on a RUNNING task is OK and changes nothing (handed out before its timer could be dropped).
+const TASK_RUNNING: i32[] = [_R, ILL, _W, _W, _F, _F, KIND, KIND, _RUN, _W, ILL];
 const TASK_WAITING: i32[] = [_R, ILL, ILL, ILL, ILL, ILL, KIND, KIND, _R, ILL, ILL];
 const TASK_SLEEPING: i32[] = [_R, ILL, ILL, ILL, ILL, ILL, KIND, KIND, _R, ILL, ILL];
 // A task in a wait list leaves it only through the list (removeWaiter, wakeFirst).
