@@ -25,7 +25,15 @@ import { type Clock, realClock, VirtualClock } from "./clock.ts";
 import { RuntimeError } from "./errors.ts";
 import { type DoneCallback, Future, PENDING } from "./future.ts";
 import { Handle, TimerHandle } from "./handle.ts";
-import { type Awaitable, type Coroutine, describe, isCoroutine, isOperation, isThenable } from "./operation.ts";
+import {
+  type Awaitable,
+  type Coroutine,
+  describe,
+  isCoroutine,
+  isNativeGenerator,
+  isOperation,
+  isThenable,
+} from "./operation.ts";
 import { platform } from "./platform/detect.ts";
 import type { HostTimer } from "./platform/types.ts";
 import { Task, type TaskOptions } from "./task.ts";
@@ -99,6 +107,8 @@ export class Loop {
   /** @internal */ _core: Core;
   /** @internal slot index → the task or handle that owns it */ _objects: (Runnable | undefined)[] = [];
   /** @internal the task being stepped, or null */ _current: Task<unknown> | null = null;
+  /** @internal the internal error that stopped the loop, if one did (nothing can run on it after) */
+  _broken: unknown = undefined;
   /** @internal */ _debug: boolean;
   /** Steps slower than this (ms) are logged in debug mode. */
   slowCallbackDuration = 100;
@@ -242,6 +252,9 @@ export class Loop {
   runForever(): Promise<void> {
     this.#checkOpen();
     this.#checkNotRunning();
+    if (this._broken !== undefined) {
+      throw new RuntimeError(`The event loop failed and cannot run again: ${String(this._broken)}`);
+    }
     if (_runningLoop() !== null) {
       throw new RuntimeError("Cannot run the event loop while another loop is running");
     }
@@ -433,6 +446,7 @@ export class Loop {
 
   /** @internal schedules a done callback: fn(future) */
   _callSoonWith(fn: DoneCallback<unknown>, future: Future<unknown>): void {
+    this.#checkOpen();
     this.#schedule(new Handle(this, fn as (...args: never[]) => unknown, [future]));
   }
 
@@ -493,14 +507,15 @@ export class Loop {
 
   /**
    * One iteration: the core hands out a batch, and each entry runs once.
-   * With `whole`, also the rest of what was ready at the start (runOnce);
-   * the driver keeps batches bounded and lets the rest go first next time.
+   * With `whole` (runOnce), or once stop() was called, also the rest of what
+   * was ready at the start; otherwise the driver keeps batches bounded and
+   * the rest goes first in the next tick.
    */
   #iterate(whole = false): number {
     const core = this._core;
     let n = core.tick(this.#clock.now(), BATCH);
     let ran = 0;
-    let leftFromStart = whole ? core.readyCount() : 0;
+    let leftFromStart = core.readyCount();
     for (;;) {
       const objects = this._objects;
       if (this._debug) {
@@ -510,7 +525,8 @@ export class Loop {
         for (let i = 0; i < n; i++) objects[core.outbox[i]!]!._run();
       }
       ran += n;
-      if (leftFromStart === 0) return ran;
+      // stop() lets the iteration finish: everything ready at its start runs.
+      if (leftFromStart === 0 || !(whole || this.#stopping)) return ran;
       n = core.drainMore(Math.min(leftFromStart, BATCH));
       leftFromStart -= n;
       if (n === 0) return ran;
@@ -536,6 +552,7 @@ export class Loop {
       this.#driveIterations();
     } catch (error) {
       // Only a bug in spindle gets here: user code's errors are caught where it runs.
+      this._broken = error;
       this.#finishRunForever(error);
     } finally {
       _setRunningLoop(previous);
@@ -697,8 +714,11 @@ function checkTime(value: unknown, method: string, what: string): void {
 
 /** The coroutine to run for `value`: itself, or a wrapper for other awaitables. */
 export function toCoroutine<T>(value: Awaitable<T> | Coroutine<T>, caller: string): Coroutine<T> {
-  if (isCoroutine(value)) return value as Coroutine<T>;
+  // Operations such as sleep() look like iterators, and some are shared:
+  // only real generators run as they are, everything else gets its own.
+  if (typeof value === "object" && value !== null && isNativeGenerator(value)) return value as Coroutine<T>;
   if (isOperation(value)) return delegate(value);
+  if (isCoroutine(value)) return value as Coroutine<T>;
   if (isThenable(value)) return awaitThenable(value);
   throw new TypeError(
     `${caller}() needs a coroutine or another awaitable (Future, Task, Operation, thenable), got ${describe(value)}`,

@@ -91,6 +91,9 @@ export class Runner {
   run<T>(main: Main<T>): Promise<T> {
     checkNoRunningLoop("Runner.run()");
     const loop = this.getLoop();
+    if (loop.isRunning()) {
+      throw new RuntimeError("Runner.run() cannot be called while the runner's loop is running: await the first run");
+    }
     const coro = typeof main === "function" ? main() : main;
     const task = loop.createTask(coro) as Task<T>;
     let interrupts = 0;
@@ -133,6 +136,7 @@ export class Runner {
 }
 
 async function cancelAllTasks(loop: Loop): Promise<void> {
+  if (loop._broken !== undefined) return; // nothing can run on it: close() reports and releases
   const tasks = [...loop._allTasks()];
   if (tasks.length === 0) return;
   for (const task of tasks) task.cancel();

@@ -52,6 +52,16 @@ const NOTHING: unique symbol = Symbol("spindle.nothing");
 
 let taskCounter = 0;
 
+/** Coroutines some task has taken: a coroutine runs in one task, once. */
+const claimed = new WeakSet<object>();
+
+// deno-lint-ignore require-yield
+function* reused<T>(coro: Coroutine<T>): Coroutine<T> {
+  throw new RuntimeError(
+    `cannot reuse already awaited coroutine ${describe(coro)}: call the coroutine function again for a new one`,
+  );
+}
+
 /**
  * A coroutine scheduled on a loop. Create it with `createTask()`.
  *
@@ -82,8 +92,16 @@ export class Task<T = unknown> extends Future<T> {
   constructor(coro: Coroutine<T>, options: TaskConstructorOptions) {
     const loop = options.loop;
     super({ loop });
-    this._coro = coro;
     this._native = isNativeGenerator(coro);
+    if (this._native) {
+      if (claimed.has(coro)) {
+        // Another task has run (or is running) this coroutine: asyncio's "cannot reuse".
+        coro = reused(coro);
+      } else {
+        claimed.add(coro);
+      }
+    }
+    this._coro = coro;
     this._name = options.name !== undefined ? String(options.name) : ++taskCounter;
     this._slot = loop._core.alloc(KIND_TASK);
     this._gen = loop._core.allocGen();
