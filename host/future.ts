@@ -145,7 +145,10 @@ export class Future<T = unknown> implements Operation<T>, PromiseLike<T> {
    * and returns true.
    */
   cancel(msg?: string): boolean {
-    if (this._state !== PENDING) return false;
+    if (this._state !== PENDING) {
+      if (this._state === FAILED) this._loop._retrieved(this); // asyncio: cancel() silences the report
+      return false;
+    }
     this._state = CANCELLED;
     this._value = msg;
     this._scheduleCallbacks();

@@ -145,7 +145,10 @@ export class Task<T = unknown> extends Future<T> {
    * its current yield (or first step). Returns false if the task is done.
    */
   override cancel(msg?: string): boolean {
-    if (this._state !== PENDING) return false;
+    if (this._state !== PENDING) {
+      if (this._state === FAILED) this._loop._retrieved(this); // asyncio: cancel() silences the report
+      return false;
+    }
     this._cancelsRequested++;
     this._cancelMessage = msg;
     if (this._abort !== null && !this._abort.signal.aborted) this._abort.abort(makeCancelledError(msg));

@@ -16,6 +16,9 @@ if (files.length === 0) {
   process.exit(1);
 }
 const bin = (name) => join("node_modules", ".bin", name);
+// A deadlock must fail the suite, not hang it: each test gets a minute, each runtime ten.
+const TEST_TIMEOUT_MS = 60_000;
+const RUN_TIMEOUT_MS = 600_000;
 
 let result;
 if (runtime === "node") {
@@ -34,15 +37,21 @@ if (runtime === "node") {
     logLevel: "warning",
   });
   const bundled = files.map((f) => join(outdir, f.slice("tests/".length).replace(/\.ts$/, ".mjs")));
-  result = spawnSync(process.execPath, ["--enable-source-maps", "--test", "--test-reporter=spec", ...bundled], {
-    stdio: "inherit",
-  });
+  result = spawnSync(
+    process.execPath,
+    ["--enable-source-maps", "--test", "--test-reporter=spec", `--test-timeout=${TEST_TIMEOUT_MS}`, ...bundled],
+    { stdio: "inherit", timeout: RUN_TIMEOUT_MS },
+  );
 } else if (runtime === "deno") {
-  result = spawnSync(bin("deno"), ["test", "-A", "--no-check", ...files], { stdio: "inherit" });
+  result = spawnSync(bin("deno"), ["test", "-A", "--no-check", ...files], { stdio: "inherit", timeout: RUN_TIMEOUT_MS });
 } else if (runtime === "bun") {
-  result = spawnSync(bin("bun"), ["test", ...files.map((f) => "./" + f)], { stdio: "inherit" });
+  result = spawnSync(bin("bun"), ["test", `--timeout=${TEST_TIMEOUT_MS}`, ...files.map((f) => "./" + f)], {
+    stdio: "inherit",
+    timeout: RUN_TIMEOUT_MS,
+  });
 } else {
   console.error(`unknown runtime "${runtime}": use node, deno or bun`);
   process.exit(2);
 }
+if (result.error) console.error(`${runtime}: ${result.error.message}`);
 process.exit(result.status ?? 1);
