@@ -22,7 +22,7 @@
 
 import type { Loop } from "./loop.ts";
 import type { Operation } from "./operation.ts";
-import type { Task } from "./task.ts";
+import { F_WOKEN, type Task } from "./task.ts";
 
 /** What a task sends into a wait op when it resumes it normally. */
 export const WAIT_DONE: unique symbol = Symbol("spindle.waitDone");
@@ -90,8 +90,8 @@ export class WaitList {
     const slot = loop._core.wakeFirst(this.#index, this.#gen);
     this.#left();
     const task = loop._objects[slot] as Task<unknown>;
-    task._waitList = null;
-    task._wokenFromList = true;
+    task._waitingOn = null;
+    task._flags |= F_WOKEN;
     this.woken++;
     loop._afterWake();
     return task;
@@ -109,8 +109,8 @@ export class WaitList {
    * if it had been woken from the line (and so held a place until now).
    */
   resumed(task: Task<unknown>): boolean {
-    if (!task._wokenFromList) return false;
-    task._wokenFromList = false;
+    if (!(task._flags & F_WOKEN)) return false;
+    task._flags &= ~F_WOKEN;
     this.woken--;
     return true;
   }
@@ -126,7 +126,6 @@ export class WaitList {
     }
     core.waitIn(task._slot, task._gen, this.#index, this.#gen);
     this.queued++;
-    task._waitList = this;
   }
 
   /** @internal a queued task was cancelled: take it out of the line, ready to receive CancelledError */
@@ -134,7 +133,7 @@ export class WaitList {
     const loop = task._loop;
     loop._core.removeWaiter(task._slot, task._gen);
     this.#left();
-    task._waitList = null;
+    task._waitingOn = null;
     loop._afterWake();
   }
 

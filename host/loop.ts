@@ -36,7 +36,7 @@ import {
 } from "./operation.ts";
 import { platform } from "./platform/detect.ts";
 import type { HostTimer } from "./platform/types.ts";
-import { Task, type TaskOptions } from "./task.ts";
+import { Task, type TaskConstructorOptions, type TaskOptions } from "./task.ts";
 
 /** Options for {@linkcode Loop}. */
 export interface LoopOptions {
@@ -129,6 +129,7 @@ export class Loop {
   #exceptionHandler: ExceptionHandler | null = null;
   #taskFactory: TaskFactory | null = null;
   #unretrieved = new Set<Future<unknown>>();
+  readonly #plainTaskOptions: TaskConstructorOptions = { loop: this };
   readonly #drive = () => this.#driveNow();
   readonly #timerFired = () => {
     this.#hostTimer = null;
@@ -195,12 +196,14 @@ export class Loop {
    * @throws {TypeError} when `coro` is not awaitable
    * @throws {RuntimeError} when the loop is closed
    */
-  createTask<T>(coro: Awaitable<T> | Coroutine<T>, options: TaskOptions = {}): Task<T> {
+  createTask<T>(coro: Awaitable<T> | Coroutine<T>, options?: TaskOptions): Task<T> {
     this.#checkOpen();
     const coroutine = toCoroutine(coro, "createTask");
     const factory = this.#taskFactory;
-    if (factory !== null) return factory(this, coroutine, options);
-    return new Task(coroutine, { loop: this, ...options });
+    if (factory !== null) return factory(this, coroutine, options ?? {});
+    // Unnamed tasks share one options object: no allocation per task for it.
+    if (options?.name === undefined) return new Task(coroutine, this.#plainTaskOptions);
+    return new Task(coroutine, { loop: this, name: options.name });
   }
 
   /** Sets (or with null, clears) the factory createTask uses, e.g. `eagerTaskFactory`. */

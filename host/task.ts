@@ -47,20 +47,19 @@ export interface TaskConstructorOptions extends TaskOptions {
   eagerStart?: boolean;
 }
 
-/** Sent in place of a value: "throw `_throwNext` instead". */
-const NOTHING: unique symbol = Symbol("spindle.nothing");
+// Task._flags bits.
+/** The coroutine is a plain `function*` generator, resumed through the built-in methods. */
+const F_NATIVE = 1;
+/** The task waits on its own core timer (a sleep). */
+const F_SLEEPING = 2;
+/** A cancellation is pending: the next step throws CancelledError (asyncio's _must_cancel). */
+const F_MUST_CANCEL = 4;
+/** Woken from a wait line and not yet resumed (see WaitList.resumed). */
+export const F_WOKEN = 8;
+/** `_resume` holds an error to throw in, not a value to send. */
+const F_THROW = 16;
 
 let taskCounter = 0;
-
-/** Coroutines some task has taken: a coroutine runs in one task, once. */
-const claimed = new WeakSet<object>();
-
-// deno-lint-ignore require-yield
-function* reused<T>(coro: Coroutine<T>): Coroutine<T> {
-  throw new RuntimeError(
-    `cannot reuse already awaited coroutine ${describe(coro)}: call the coroutine function again for a new one`,
-  );
-}
 
 /**
  * A coroutine scheduled on a loop. Create it with `createTask()`.
@@ -72,41 +71,36 @@ function* reused<T>(coro: Coroutine<T>): Coroutine<T> {
  * ```
  */
 export class Task<T = unknown> extends Future<T> {
+  // Few fields, because every live task pays for each (8 bytes on Node 20):
+  // booleans share `_flags`, what only cancellation and debugging need lives
+  // in `_cold`, and one slot holds either the future or the line waited on.
   /** @internal */ _coro: Coroutine<T>;
   /** @internal core slot and its generation */ _slot: number;
   /** @internal */ _gen: number;
   /** @internal a string, or the N of a default "Task-N" made on demand */ _name: string | number;
-  /** @internal the value to send at the next step */ _send: unknown = undefined;
-  /** @internal an error to throw in at the next step, or NOTHING */ _throwNext: unknown = NOTHING;
-  /** @internal the future this task waits on (asyncio's _fut_waiter) */ _waitingOn: Future<unknown> | null = null;
-  /** @internal true while the task waits on its own core timer */ _sleeping = false;
-  /** @internal */ _mustCancel = false;
-  /** @internal */ _cancelMessage: string | undefined = undefined;
-  /** @internal */ _cancelsRequested = 0;
-  /** @internal made on first use of `signal` */ _abort: AbortController | null = null;
-  /** @internal creation stack, kept in debug mode */ _sourceStack: string | undefined = undefined;
-  /** @internal the wait line this task is queued in, or null */ _waitList: WaitList | null = null;
-  /** @internal woken from a wait line and not yet resumed */ _wokenFromList = false;
-  /** @internal a plain `function*` generator, resumed through the built-in methods */ _native: boolean;
+  /** @internal what the next step sends in, or throws in when F_THROW is set */ _resume: unknown = undefined;
+  /** @internal the future (asyncio's _fut_waiter) or wait line this task waits on */ _waitingOn:
+    | Future<unknown>
+    | WaitList
+    | null = null;
+  /** @internal F_* bits */ _flags: number;
+  /** @internal cancellation bookkeeping and the debug creation stack, made on first need */ _cold:
+    | TaskCold
+    | null = null;
 
   constructor(coro: Coroutine<T>, options: TaskConstructorOptions) {
     const loop = options.loop;
-    super({ loop });
-    this._native = isNativeGenerator(coro);
-    if (this._native) {
-      if (claimed.has(coro)) {
-        // Another task has run (or is running) this coroutine: asyncio's "cannot reuse".
-        coro = reused(coro);
-      } else {
-        claimed.add(coro);
-      }
-    }
+    super(options); // carries the loop; no second options object per task
+    // A coroutine object given to a second task is not detected (asyncio's
+    // "cannot reuse already awaited coroutine"): marking each coroutine in a
+    // WeakSet or with a property made task creation 1.4-2.8x slower (W1).
+    this._flags = isNativeGenerator(coro) ? F_NATIVE : 0;
     this._coro = coro;
     this._name = options.name !== undefined ? String(options.name) : ++taskCounter;
     this._slot = loop._core.alloc(KIND_TASK);
     this._gen = loop._core.allocGen();
     loop._objects[this._slot] = this;
-    if (loop._debug) this._sourceStack = new Error().stack;
+    if (loop._debug) this._coldState().sourceStack = new Error().stack;
     if (options.eagerStart && loop.isRunning()) {
       loop._core.command(OP_START, this._slot, this._gen);
       this._run();
@@ -133,11 +127,12 @@ export class Task<T = unknown> extends Future<T> {
 
   /** Aborted (with a CancelledError reason) when cancellation of this task is requested. */
   get signal(): AbortSignal {
-    if (this._abort === null) {
-      this._abort = new AbortController();
-      if (this._cancelsRequested > 0) this._abort.abort(this._makeCancelledErrorForTask());
+    const cold = this._coldState();
+    if (cold.abort === null) {
+      cold.abort = new AbortController();
+      if (cold.cancelsRequested > 0) cold.abort.abort(makeCancelledError(cold.cancelMessage));
     }
-    return this._abort.signal;
+    return cold.abort.signal;
   }
 
   /**
@@ -149,41 +144,44 @@ export class Task<T = unknown> extends Future<T> {
       if (this._state === FAILED) this._loop._retrieved(this); // asyncio: cancel() silences the report
       return false;
     }
-    this._cancelsRequested++;
-    this._cancelMessage = msg;
-    if (this._abort !== null && !this._abort.signal.aborted) this._abort.abort(makeCancelledError(msg));
+    const cold = this._coldState();
+    cold.cancelsRequested++;
+    cold.cancelMessage = msg;
+    if (cold.abort !== null && !cold.abort.signal.aborted) cold.abort.abort(makeCancelledError(msg));
     // As asyncio: cancel what the task waits on if that succeeds (the
     // CancelledError then comes from there), else cancel at the next step.
     const waitingOn = this._waitingOn;
-    if (waitingOn !== null) {
+    if (waitingOn instanceof Future) {
       if (waitingOn.cancel(msg)) return true;
-    } else if (this._sleeping) {
-      this._sleeping = false;
+    } else if (waitingOn !== null) {
+      waitingOn._remove(this as Task<unknown>);
+      this._throwNextStep(makeCancelledError(msg));
+      return true;
+    } else if (this._flags & F_SLEEPING) {
+      this._flags &= ~F_SLEEPING;
       if (this._loop._wakeSleeper(this as Task<unknown>)) {
-        this._throwNext = makeCancelledError(msg);
+        this._throwNextStep(makeCancelledError(msg));
         return true;
       }
-    } else if (this._waitList !== null) {
-      this._waitList._remove(this as Task<unknown>);
-      this._throwNext = makeCancelledError(msg);
-      return true;
     }
-    this._mustCancel = true;
+    this._flags |= F_MUST_CANCEL;
     return true;
   }
 
   /** How many cancellation requests are pending (cancel() calls minus uncancel() calls). */
   cancelling(): number {
-    return this._cancelsRequested;
+    return this._cold === null ? 0 : this._cold.cancelsRequested;
   }
 
   /** Takes back one cancellation request; returns how many remain. */
   uncancel(): number {
-    if (this._cancelsRequested > 0) {
-      this._cancelsRequested--;
-      if (this._cancelsRequested === 0) this._mustCancel = false;
+    const cold = this._cold;
+    if (cold === null) return 0;
+    if (cold.cancelsRequested > 0) {
+      cold.cancelsRequested--;
+      if (cold.cancelsRequested === 0) this._flags &= ~F_MUST_CANCEL;
     }
-    return this._cancelsRequested;
+    return cold.cancelsRequested;
   }
 
   /** @throws {RuntimeError} always: a task's result comes from its coroutine */
@@ -201,10 +199,25 @@ export class Task<T = unknown> extends Future<T> {
     return `<Task ${state} name=${JSON.stringify(this.getName())}${this._describeOutcome()}>`;
   }
 
+  /** @internal the creation stack kept in debug mode */
+  get _sourceStack(): string | undefined {
+    return this._cold?.sourceStack;
+  }
+
+  /** @internal the cold part of the task's state, made on first need */
+  _coldState(): TaskCold {
+    return this._cold ??= { cancelMessage: undefined, cancelsRequested: 0, abort: null, sourceStack: undefined };
+  }
+
+  /** @internal the next step throws `error` into the coroutine */
+  _throwNextStep(error: unknown): void {
+    this._resume = error;
+    this._flags |= F_THROW;
+  }
+
   /** @internal the CancelledError for this task's own pending cancellation */
   _makeCancelledErrorForTask(): CancelledError {
-    const msg = this._cancelMessage;
-    return makeCancelledError(msg);
+    return makeCancelledError(this._cold?.cancelMessage);
   }
 
   /**
@@ -214,23 +227,26 @@ export class Task<T = unknown> extends Future<T> {
    */
   _run(): void {
     const loop = this._loop;
-    let send = this._send;
-    let error = this._throwNext;
-    this._send = undefined;
-    this._throwNext = NOTHING;
-    this._sleeping = false;
+    const flags = this._flags;
+    let resume = this._resume;
+    let throwing = (flags & F_THROW) !== 0;
+    this._resume = undefined;
+    this._flags = flags & ~(F_THROW | F_SLEEPING | F_MUST_CANCEL);
     const waited = this._waitingOn;
     if (waited !== null) {
-      this._waitingOn = null;
-      try {
-        send = waited.result();
-      } catch (e) {
-        error = e;
+      this._waitingOn = null; // a line's waiter was unlinked when woken; a future is done by now
+      if (waited instanceof Future) {
+        try {
+          resume = waited.result();
+        } catch (e) {
+          resume = e;
+          throwing = true;
+        }
       }
     }
-    if (this._mustCancel) {
-      if (!(error instanceof CancelledError)) error = this._makeCancelledErrorForTask();
-      this._mustCancel = false;
+    if (flags & F_MUST_CANCEL && !(throwing && resume instanceof CancelledError)) {
+      resume = this._makeCancelledErrorForTask();
+      throwing = true;
     }
 
     const previous = loop._current;
@@ -238,14 +254,13 @@ export class Task<T = unknown> extends Future<T> {
     let step: IteratorResult<unknown, T>;
     try {
       const coro = this._coro;
-      if (this._native) {
-        step =
-          (error === NOTHING ? generatorNext.call(coro, send) : generatorThrow.call(coro, error)) as IteratorResult<
-            unknown,
-            T
-          >;
+      if (flags & F_NATIVE) {
+        step = (throwing ? generatorThrow.call(coro, resume) : generatorNext.call(coro, resume)) as IteratorResult<
+          unknown,
+          T
+        >;
       } else {
-        step = error === NOTHING ? coro.next(send) : coro.throw(error);
+        step = throwing ? coro.throw(resume) : coro.next(resume);
       }
     } catch (thrown) {
       loop._current = previous;
@@ -256,10 +271,10 @@ export class Task<T = unknown> extends Future<T> {
     loop._current = previous;
 
     if (step.done) {
-      if (this._mustCancel) {
+      if (this._flags & F_MUST_CANCEL) {
         // Cancelled during the last step, and the coroutine returned anyway.
-        this._mustCancel = false;
-        this._end(CANCELLED, this._cancelMessage);
+        this._flags &= ~F_MUST_CANCEL;
+        this._end(CANCELLED, this._cold?.cancelMessage);
       } else {
         this._end(FINISHED, step.value);
       }
@@ -268,26 +283,27 @@ export class Task<T = unknown> extends Future<T> {
 
     const yielded = step.value;
     if (yielded instanceof SleepOp) {
-      this._send = SLEEP_DONE;
-      if (this._mustCancel) {
+      this._resume = SLEEP_DONE;
+      if (this._flags & F_MUST_CANCEL) {
         this._cancelNow();
       } else if (yielded.ms > 0) {
-        this._sleeping = true;
+        this._flags |= F_SLEEPING;
         loop._core.sleep(this._slot, this._gen, loop.time() + yielded.ms);
       } else {
         loop._scheduleSlot(this._slot, this._gen);
       }
     } else if (yielded instanceof WaitOp) {
-      this._send = WAIT_DONE;
+      this._resume = WAIT_DONE;
       const line = yielded.line;
       if (line.loop !== null && line.loop !== loop) {
-        this._throwNext = new RuntimeError(
-          `${line.owner} is bound to a different event loop: use it from one loop only`,
+        this._throwNextStep(
+          new RuntimeError(`${line.owner} is bound to a different event loop: use it from one loop only`),
         );
         loop._scheduleSlot(this._slot, this._gen);
-      } else if (this._mustCancel) {
+      } else if (this._flags & F_MUST_CANCEL) {
         this._cancelNow();
       } else {
+        this._waitingOn = line;
         line._join(this as Task<unknown>);
       }
     } else if (yielded === undefined) {
@@ -297,9 +313,11 @@ export class Task<T = unknown> extends Future<T> {
     } else if (isThenable(yielded)) {
       this._waitOn(loop._wrapThenable(yielded, undefined));
     } else {
-      this._throwNext = new TypeError(
-        `Task ${JSON.stringify(this.getName())} got bad yield: ${describe(yielded)}. ` +
-          "Use yield* with an Operation (sleep(), a Future, a Task, a coroutine), or yield a Future or a thenable",
+      this._throwNextStep(
+        new TypeError(
+          `Task ${JSON.stringify(this.getName())} got bad yield: ${describe(yielded)}. ` +
+            "Use yield* with an Operation (sleep(), a Future, a Task, a coroutine), or yield a Future or a thenable",
+        ),
       );
       loop._scheduleSlot(this._slot, this._gen);
     }
@@ -311,8 +329,8 @@ export class Task<T = unknown> extends Future<T> {
    * CancelledError arrives at the next step even if uncancel() is called.
    */
   _cancelNow(): void {
-    this._mustCancel = false;
-    this._throwNext = makeCancelledError(this._cancelMessage);
+    this._flags &= ~F_MUST_CANCEL;
+    this._throwNextStep(this._makeCancelledErrorForTask());
     this._loop._scheduleSlot(this._slot, this._gen);
   }
 
@@ -320,17 +338,17 @@ export class Task<T = unknown> extends Future<T> {
   _waitOn(future: Future<unknown>): void {
     const loop = this._loop;
     if (future._loop !== loop) {
-      this._throwNext = new RuntimeError(
-        `Task ${JSON.stringify(this.getName())} got ${future} attached to a different loop: ` +
-          "create futures on the loop that awaits them",
+      this._throwNextStep(
+        new RuntimeError(
+          `Task ${JSON.stringify(this.getName())} got ${future} attached to a different loop: ` +
+            "create futures on the loop that awaits them",
+        ),
       );
       loop._scheduleSlot(this._slot, this._gen);
       return;
     }
     if (future === this) {
-      this._throwNext = new RuntimeError(
-        `Task cannot await on itself: ${this}. Await another task or future`,
-      );
+      this._throwNextStep(new RuntimeError(`Task cannot await on itself: ${this}. Await another task or future`));
       loop._scheduleSlot(this._slot, this._gen);
       return;
     }
@@ -338,7 +356,7 @@ export class Task<T = unknown> extends Future<T> {
     this._waitingOn = future;
     if (future._state !== PENDING) loop._wakeTask(this as Task<unknown>);
     else future._addWaiter(this as Task<unknown>);
-    if (this._mustCancel && future.cancel(this._cancelMessage)) this._mustCancel = false;
+    if (this._flags & F_MUST_CANCEL && future.cancel(this._cold?.cancelMessage)) this._flags &= ~F_MUST_CANCEL;
   }
 
   /** @internal the coroutine ended: free the slot, then complete as a future */
@@ -353,13 +371,21 @@ export class Task<T = unknown> extends Future<T> {
   }
 }
 
+/** What only cancellation and debug mode need: kept off the common task. */
+interface TaskCold {
+  cancelMessage: string | undefined;
+  cancelsRequested: number;
+  abort: AbortController | null;
+  sourceStack: string | undefined;
+}
+
 /**
  * Schedules `coro` as a task on the running loop (any awaitable is wrapped).
  *
  * @throws {RuntimeError} outside a loop
  * @throws {TypeError} when `coro` is not awaitable
  */
-export function createTask<T>(coro: Awaitable<T> | Coroutine<T>, options: TaskOptions = {}): Task<T> {
+export function createTask<T>(coro: Awaitable<T> | Coroutine<T>, options?: TaskOptions): Task<T> {
   return getRunningLoop().createTask(coro, options);
 }
 
