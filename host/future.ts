@@ -18,6 +18,7 @@ import type { Loop } from "./loop.ts";
 import type { Operation } from "./operation.ts";
 import { getRunningLoop } from "./_running.ts";
 import type { Task } from "./task.ts";
+import { Handle } from "./handle.ts";
 
 /** Future states. */
 export const PENDING = 0;
@@ -173,7 +174,8 @@ export class Future<T = unknown> implements Operation<T>, PromiseLike<T> {
   /** Removes every registration of `fn`; returns how many were removed. */
   removeDoneCallback(fn: DoneCallback<T>): number {
     const waiters = this._waiters;
-    if (waiters === null) return 0;
+    // Once done, the callbacks are scheduled already (asyncio: nothing left to remove).
+    if (waiters === null || this._state !== PENDING) return 0;
     if (!Array.isArray(waiters)) {
       if (waiters !== fn) return 0;
       this._waiters = null;
@@ -240,20 +242,66 @@ export class Future<T = unknown> implements Operation<T>, PromiseLike<T> {
     else this._waiters = [waiters, waiter];
   }
 
-  /** @internal hands every waiter to the loop, in order */
+  /**
+   * @internal hands every waiter to the loop, in order. The first run of
+   * callbacks does not get a Handle each: the future itself goes into the
+   * ready queue once and runs them (see _run), in the same FIFO position
+   * asyncio's call_soon() would give them. Tasks are woken in their place;
+   * callbacks after a task go through Handles to keep the order exact.
+   */
   _scheduleCallbacks(): void {
     const waiters = this._waiters;
     if (waiters === null) return;
     this._waiters = null;
     const loop = this._loop;
     if (!Array.isArray(waiters)) {
-      if (typeof waiters === "function") loop._callSoonWith(waiters as DoneCallback<unknown>, this);
+      if (typeof waiters === "function") loop._runCallbacksSoon(this, waiters as DoneCallback<unknown>);
       else loop._wakeTask(waiters);
       return;
     }
-    for (const w of waiters) {
+    let i = 0;
+    while (i < waiters.length && typeof waiters[i] === "function") i++;
+    if (i > 0) {
+      const first = (i === waiters.length ? waiters : waiters.slice(0, i)) as DoneCallback<unknown>[];
+      loop._runCallbacksSoon(this, first);
+    }
+    for (; i < waiters.length; i++) {
+      const w = waiters[i]!;
       if (typeof w === "function") loop._callSoonWith(w as DoneCallback<unknown>, this);
       else loop._wakeTask(w);
+    }
+  }
+
+  /**
+   * @internal Run by the loop when this future's entry comes up in the ready
+   * queue: calls the done callbacks handed over by _scheduleCallbacks (kept
+   * in _waiters, which a done future no longer needs), each guarded.
+   */
+  _run(): void {
+    const callbacks = this._waiters as DoneCallback<unknown> | DoneCallback<unknown>[] | null;
+    this._waiters = null;
+    if (callbacks === null) return;
+    if (!Array.isArray(callbacks)) {
+      this._callGuarded(callbacks);
+      return;
+    }
+    for (const fn of callbacks) this._callGuarded(fn);
+  }
+
+  /** @internal calls one done callback; an exception goes to the loop's exception handler */
+  _callGuarded(fn: DoneCallback<unknown>): void {
+    try {
+      fn(this);
+    } catch (error) {
+      const loop = this._loop;
+      // asyncio reports the callback's Handle; one is made only now, for the report.
+      const handle = new Handle(loop, fn as (...args: never[]) => unknown, [this]);
+      handle._ran = true;
+      loop.callExceptionHandler({
+        message: `Exception in callback ${fn.name || "(anonymous)"}`,
+        exception: error,
+        handle,
+      });
     }
   }
 }

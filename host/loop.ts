@@ -447,6 +447,17 @@ export class Loop {
     if (!this.#driving) this.#wakeHost();
   }
 
+  /** @internal queues `future` to run `callbacks` (its done callbacks) as one ready entry */
+  _runCallbacksSoon(future: Future<unknown>, callbacks: DoneCallback<unknown> | DoneCallback<unknown>[]): void {
+    this.#checkOpen();
+    future._waiters = callbacks as Future<unknown>["_waiters"];
+    const core = this._core;
+    const slot = core.alloc(KIND_CALLBACK);
+    this._objects[slot] = future;
+    core.schedule(slot, core.allocGen());
+    if (!this.#driving) this.#wakeHost();
+  }
+
   /** @internal schedules a done callback: fn(future) */
   _callSoonWith(fn: DoneCallback<unknown>, future: Future<unknown>): void {
     this.#checkOpen();

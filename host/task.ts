@@ -225,7 +225,9 @@ export class Task<T = unknown> extends Future<T> {
    * each time the core hands out this task's slot, and once by the
    * constructor for an eager task. The only place a coroutine is resumed.
    */
-  _run(): void {
+  override _run(): void {
+    // A finished task is in the ready queue only to run its done callbacks.
+    if (this._state !== PENDING) return super._run();
     const loop = this._loop;
     const flags = this._flags;
     let resume = this._resume;
