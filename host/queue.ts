@@ -4,12 +4,15 @@
  *
  * Ground rules
  * - Getters and putters wait in FIFO lines in the core. A put wakes the
- *   first getter and the item is reserved for it until it runs, so a
- *   newcomer never takes an item from a getter in line (no barging); a get
- *   likewise reserves the freed place for the first putter.
+ *   first getter and holds an item for it until it runs (the task carries
+ *   F_RESERVED), so a newcomer never takes an item from a getter in line (no
+ *   barging); a get likewise holds the freed place for the first putter.
  * - A woken getter that is cancelled before it runs takes nothing: its item
  *   stays at the front and goes to the next getter. Items are never lost or
  *   delivered twice.
+ * - shutdown() wakes every waiter without holding anything for it, so a
+ *   getter already holding an item still gets it, and the others see the
+ *   shutdown (asyncio's order).
  *
  * @module
  */
@@ -20,6 +23,7 @@ import { Event } from "./event.ts";
 import { describe, type Operation } from "./operation.ts";
 import { runningTask } from "./_current.ts";
 import { WaitList } from "./_wait_list.ts";
+import { F_RESERVED, type Task } from "./task.ts";
 
 /**
  * A first-in, first-out queue. `maxsize <= 0` means unbounded.
@@ -38,6 +42,9 @@ export class Queue<T> {
   readonly #getters = new WaitList(this);
   readonly #putters = new WaitList(this);
   #unfinished = 0;
+  /** Items held for woken getters, and places held for woken putters, until they run. */
+  #heldItems = 0;
+  #heldPlaces = 0;
   readonly #finished = new Event();
   #shutdown = false;
 
@@ -174,63 +181,98 @@ export class Queue<T> {
 
   // ---- internals ----
 
-  /** No item free for a newcomer: each woken getter has one reserved. */
+  /** No item free for a newcomer: the items there are held for woken getters. */
   #noItem(): boolean {
-    return this._size() - this.#getters.woken <= 0;
+    return this._size() - this.#heldItems <= 0;
   }
 
-  /** No place free for a newcomer: each woken putter has one reserved. */
+  /** No place free for a newcomer: the free places are held for woken putters. */
   #noRoom(): boolean {
-    return this.#maxsize > 0 && this._size() + this.#putters.woken >= this.#maxsize;
+    return this.#maxsize > 0 && this._size() + this.#heldPlaces >= this.#maxsize;
   }
 
   #store(item: T): void {
     this._put(item);
     this.#unfinished++;
     this.#finished.clear();
-    this.#getters.wakeFirst();
+    this.#handItem();
   }
 
   #take(): T {
     const item = this._get();
-    this.#putters.wakeFirst();
+    this.#handPlace();
     return item;
+  }
+
+  /** Wakes the first getter and holds a free item for it, if there is one of each. */
+  #handItem(): void {
+    if (this.#noItem()) return;
+    const task = this.#getters.wakeFirst();
+    if (task === null) return;
+    task._flags |= F_RESERVED;
+    this.#heldItems++;
+  }
+
+  /** Wakes the first putter and holds a free place for it, if there is one of each. */
+  #handPlace(): void {
+    if (this.#noRoom()) return;
+    const task = this.#putters.wakeFirst();
+    if (task === null) return;
+    task._flags |= F_RESERVED;
+    this.#heldPlaces++;
   }
 
   *#put(item: T): Generator<unknown, void, unknown> {
     const putters = this.#putters;
-    while (this.#noRoom()) {
+    for (;;) {
       if (this.#shutdown) throw new QueueShutDown("Queue is shut down: no more puts");
+      if (!this.#noRoom()) break;
       const task = runningTask("Queue.put()");
       try {
         yield* putters.op;
       } catch (error) {
-        // Woken for a place we will not use: pass it to the next putter.
-        if (putters.resumed(task) && !this.#noRoom()) putters.wakeFirst();
+        putters.resumed(task);
+        if (released(task)) {
+          // Woken for a place we will not use: it goes to the next putter.
+          this.#heldPlaces--;
+          this.#handPlace();
+        }
         throw error;
       }
       putters.resumed(task);
+      if (released(task)) this.#heldPlaces--; // the held place is ours: the loop takes it
     }
-    if (this.#shutdown) throw new QueueShutDown("Queue is shut down: no more puts");
     this.#store(item);
   }
 
   *#get(): Generator<unknown, T, unknown> {
     const getters = this.#getters;
-    while (this.#noItem()) {
+    for (;;) {
+      if (!this.#noItem()) return this.#take();
       if (this.#shutdown) throw new QueueShutDown("Queue is shut down and empty");
       const task = runningTask("Queue.get()");
       try {
         yield* getters.op;
       } catch (error) {
-        // Woken for an item we will not take: it stays first, for the next getter.
-        if (getters.resumed(task) && !this.#noItem()) getters.wakeFirst();
+        getters.resumed(task);
+        if (released(task)) {
+          // Woken for an item we will not take: it stays first, for the next getter.
+          this.#heldItems--;
+          this.#handItem();
+        }
         throw error;
       }
       getters.resumed(task);
+      if (released(task)) this.#heldItems--; // the held item is ours: the loop takes it
     }
-    return this.#take();
   }
+}
+
+/** Clears a task's F_RESERVED; true if it was set. */
+function released(task: Task<unknown>): boolean {
+  if (!(task._flags & F_RESERVED)) return false;
+  task._flags &= ~F_RESERVED;
+  return true;
 }
 
 /** Compares two values like Python's `<` on numbers, strings and tuples (arrays). */

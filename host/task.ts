@@ -58,6 +58,8 @@ const F_MUST_CANCEL = 4;
 export const F_WOKEN = 8;
 /** `_resume` holds an error to throw in, not a value to send. */
 const F_THROW = 16;
+/** Woken by a queue that holds an item (or a place) for it until it runs (see queue.ts). */
+export const F_RESERVED = 32;
 
 let taskCounter = 0;
 

@@ -43,7 +43,10 @@ if (runtime === "node") {
     { stdio: "inherit", timeout: RUN_TIMEOUT_MS },
   );
 } else if (runtime === "deno") {
-  result = spawnSync(bin("deno"), ["test", "-A", "--no-check", ...files], { stdio: "inherit", timeout: RUN_TIMEOUT_MS });
+  result = spawnSync(bin("deno"), ["test", "-A", "--no-check", ...files], {
+    stdio: "inherit",
+    timeout: RUN_TIMEOUT_MS,
+  });
 } else if (runtime === "bun") {
   result = spawnSync(bin("bun"), ["test", `--timeout=${TEST_TIMEOUT_MS}`, ...files.map((f) => "./" + f)], {
     stdio: "inherit",
