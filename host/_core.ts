@@ -13,7 +13,7 @@
  * @module
  */
 
-import { coreWasmBase64 } from "./_core_wasm.ts";
+import { coreDebugWasmBase64, coreWasmBase64 } from "./_core_wasm.ts";
 import { RuntimeError } from "./errors.ts";
 
 /** The core's exports (assembly/index.ts documents each). */
@@ -75,6 +75,7 @@ const S_LIST_GEN = 7;
 const S_NEXT_DEADLINE_F64 = 8; // byte 64 as an f64 index
 
 let compiled: WebAssembly.Module | undefined;
+let compiledDebug: WebAssembly.Module | undefined;
 
 /**
  * Uses `module` as the core for loops created from now on, for platforms
@@ -84,14 +85,17 @@ export function setCoreModule(module: WebAssembly.Module): void {
   compiled = module;
 }
 
-function coreModule(): WebAssembly.Module {
-  if (compiled === undefined) {
-    const text = atob(coreWasmBase64);
-    const bytes = new Uint8Array(text.length);
-    for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
-    compiled = new WebAssembly.Module(bytes);
-  }
-  return compiled;
+function compile(base64: string): WebAssembly.Module {
+  const text = atob(base64);
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  return new WebAssembly.Module(bytes);
+}
+
+/** The release core, or in debug mode the build that checks its assertions (when bytes may be compiled). */
+function coreModule(debug: boolean): WebAssembly.Module {
+  if (debug && compiled === undefined) return compiledDebug ??= compile(coreDebugWasmBase64);
+  return compiled ??= compile(coreWasmBase64);
 }
 
 function abort(): never {
@@ -131,8 +135,8 @@ export class Core {
   #stats!: Float64Array;
   #errorsSeen = 0;
 
-  constructor(shuffle: boolean, seed: number) {
-    const instance = new WebAssembly.Instance(coreModule(), { env: { abort } });
+  constructor(shuffle: boolean, seed: number, debug = false) {
+    const instance = new WebAssembly.Instance(coreModule(debug), { env: { abort } });
     this.#x = instance.exports as unknown as CoreExports;
     this.#capacity = this.#x.inboxCapacity();
     this.#x.init(shuffle ? 1 : 0, seed >>> 0);

@@ -149,7 +149,7 @@ export class Loop {
     this.#virtual = clock instanceof VirtualClock ? clock : null;
     this._debug = debug ?? platform.env("SPINDLE_DEBUG") === "1";
     this.shuffleSeed = shuffle ?? null;
-    this._core = new Core(shuffle !== undefined, shuffle ?? 0);
+    this._core = new Core(shuffle !== undefined, shuffle ?? 0, this._debug);
   }
 
   // ---- time and callbacks ----
