@@ -342,6 +342,51 @@ function measureColdStart() {
       entries.push(py(u, "uvloop"));
     }
   }
+  const method = timeWithHyperfine(entries, warmup, rounds)
+    ? "hyperfine -N (each command's runs in a row)"
+    : "spawnSync from this driver, round-robin over the peers";
+  if (!method.startsWith("hyperfine")) timeSpawns(entries, warmup, rounds);
+  coldStartMethod = `${warmup} warm-up rounds, then ${rounds} timed; ${method}`;
+  for (const e of entries) {
+    const result = e.error ? { error: e.error } : { kind: "cold", samplesMs: e.samples };
+    addRow("W8", { runtime: e.runtime, peer: e.peer, label: e.label, result });
+  }
+}
+
+let coldStartMethod = "";
+
+/** Times the entries with hyperfine when it is installed; false when it is not (or fails). */
+function timeWithHyperfine(entries, warmup, rounds) {
+  if (firstLine("hyperfine", ["--version"]) === null) return false;
+  const quote = (s) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", "'\\''")}'`);
+  const file = join(OUT, "hyperfine.json");
+  const r = spawnSync("hyperfine", [
+    "-N",
+    "--style",
+    "none",
+    "--warmup",
+    String(warmup),
+    "--runs",
+    String(rounds),
+    "--export-json",
+    file,
+    ...entries.map((e) => [e.cmd, ...e.args].map(quote).join(" ")),
+  ], { encoding: "utf8", timeout: CHILD_TIMEOUT_MS });
+  if (r.error || r.status !== 0) {
+    log(
+      `hyperfine failed (${r.error?.message ?? (r.stderr || "").trim().split("\n").pop()}): timing spawns here instead`,
+    );
+    return false;
+  }
+  const { results: timed } = JSON.parse(readFileSync(file, "utf8"));
+  entries.forEach((e, i) => {
+    e.samples = timed[i].times.map((t) => t * 1000);
+  });
+  return true;
+}
+
+/** Times the entries with spawnSync, round-robin, so drift on a shared machine hits every peer alike. */
+function timeSpawns(entries, warmup, rounds) {
   for (let round = 0; round < warmup + rounds; round++) {
     for (const e of entries) {
       if (e.error) continue;
@@ -354,10 +399,6 @@ function measureColdStart() {
         e.samples.push(t);
       }
     }
-  }
-  for (const e of entries) {
-    const result = e.error ? { error: e.error } : { kind: "cold", samplesMs: e.samples };
-    addRow("W8", { runtime: e.runtime, peer: e.peer, label: e.label, result });
   }
 }
 
@@ -402,6 +443,7 @@ function printWorkload(id, loadBefore) {
   print();
   print(`${id} ${w.title} — ${better} — load average before: ${loadBefore}`);
   print(textTable(cells));
+  if (id === "W8") cells.notes.push(`Timing: ${coldStartMethod}.`);
   for (const note of cells.notes) print(`  note: ${note}`);
   md.push(`### ${id} ${w.title}`, "", `${better}; load average before: ${loadBefore}`, "", markdownTable(cells), "");
   for (const note of cells.notes) md.push(`- ${note}`);
