@@ -449,7 +449,8 @@ function printWorkload(id, loadBefore) {
   for (const note of cells.notes) md.push(`- ${note}`);
   const notes = [...new Map(rows.filter((r) => r.note).map((r) => [r.peer, r.note])).entries()];
   if (notes.length > 0) {
-    md.push("", "How each peer runs it: " + notes.map(([p, n]) => `**${p}**: ${n}`).join("; ") + ".");
+    const escape = (text) => text.replaceAll("*", "\\*");
+    md.push("", "How each peer runs it: " + notes.map(([p, n]) => `**${escape(p)}**: ${escape(n)}`).join("; ") + ".");
   }
   md.push("");
 }
