@@ -124,12 +124,14 @@ export class Core {
   pending = 0;
   /** Commands written since the last call that may make work ready (OP_SCHEDULE). */
   pendingReady = 0;
+  /** Sleep commands written since the last call (they arm timers). */
+  pendingSleeps = 0;
   readonly #capacity: number;
   inbox!: Uint32Array;
   payload!: Float64Array;
   #payloadU32!: Uint32Array;
   outbox!: Uint32Array;
-  #status!: Int32Array;
+  #status: Int32Array | undefined;
   #statusU32!: Uint32Array;
   #statusF64!: Float64Array;
   #stats!: Float64Array;
@@ -143,8 +145,13 @@ export class Core {
     this.refresh();
   }
 
-  /** Re-derives the views when memory grew (which detaches the old ones). */
+  /**
+   * Re-derives the views when memory grew. memory.grow detaches the old
+   * buffer, and a view of a detached buffer has length 0: checking one
+   * view's length is a plain load, where reading memory.buffer is a call.
+   */
   refresh(): void {
+    if (this.#status !== undefined && this.#status.length !== 0) return;
     const buffer = this.#x.memory.buffer;
     if (buffer === this.#buffer) return;
     this.#buffer = buffer;
@@ -195,6 +202,7 @@ export class Core {
     this.inbox[at * 2 + 1] = gen;
     this.payload[at] = deadline;
     this.pending = at + 1;
+    this.pendingSleeps++;
   }
 
   /** Queues OP_WAIT: the running task joins the tail of wait list (list, listGen). */
@@ -229,6 +237,7 @@ export class Core {
     const pending = this.pending;
     this.pending = 0;
     this.pendingReady = 0;
+    this.pendingSleeps = 0;
     const slot = this.#x.wakeFirst(list, listGen, pending);
     this.#afterDirect(slot);
     return slot;
@@ -239,6 +248,7 @@ export class Core {
     const pending = this.pending;
     this.pending = 0;
     this.pendingReady = 0;
+    this.pendingSleeps = 0;
     const result = this.#x.wakeSleeper(index, gen, pending);
     this.#afterDirect(result);
     return result === 1;
@@ -249,6 +259,7 @@ export class Core {
     const pending = this.pending;
     this.pending = 0;
     this.pendingReady = 0;
+    this.pendingSleeps = 0;
     this.#afterDirect(this.#x.removeWaiter(index, gen, pending));
   }
 
@@ -280,6 +291,7 @@ export class Core {
     const pending = this.pending;
     this.pending = 0;
     this.pendingReady = 0;
+    this.pendingSleeps = 0;
     const code = this.#x.armTimer(index, gen, deadline, pending);
     this.refresh();
     this.#checkRejected();
@@ -291,6 +303,7 @@ export class Core {
     const pending = this.pending;
     this.pending = 0;
     this.pendingReady = 0;
+    this.pendingSleeps = 0;
     const code = this.#x.cancelCallback(index, gen, pending);
     this.refresh();
     this.#checkRejected();
@@ -302,6 +315,7 @@ export class Core {
     const pending = this.pending;
     this.pending = 0;
     this.pendingReady = 0;
+    this.pendingSleeps = 0;
     const n = this.#x.tick(now, pending, max);
     this.refresh();
     this.#checkRejected();
@@ -320,6 +334,7 @@ export class Core {
     const pending = this.pending;
     this.pending = 0;
     this.pendingReady = 0;
+    this.pendingSleeps = 0;
     this.#x.flush(pending);
     this.refresh();
     this.#checkRejected();
@@ -327,12 +342,17 @@ export class Core {
 
   /** Entries in the ready ring as of the last call. */
   readyCount(): number {
-    return this.#status[S_READY]!;
+    return this.#status![S_READY]!;
+  }
+
+  /** True when a timer may be due: timers armed, or sleeps queued since the last call. */
+  mayHaveTimers(): boolean {
+    return this.pendingSleeps > 0 || this.#status![S_TIMERS]! > 0;
   }
 
   /** Timers armed as of the last call. */
   timerCount(): number {
-    return this.#status[S_TIMERS]!;
+    return this.#status![S_TIMERS]!;
   }
 
   /** Earliest armed deadline as of the last call, or -1 when none. */
@@ -344,6 +364,7 @@ export class Core {
     const pending = this.pending;
     this.pending = 0;
     this.pendingReady = 0;
+    this.pendingSleeps = 0;
     this.#x.stats(pending);
     this.refresh();
     this.#checkRejected();
@@ -364,13 +385,13 @@ export class Core {
 
   /** Throws when the core rejected a command: the host broke its own rules. */
   #checkRejected(): void {
-    const errors = this.#status[S_ERRORS]!;
+    const errors = this.#status![S_ERRORS]!;
     if (errors === this.#errorsSeen) return;
     this.#errorsSeen = errors;
-    const code = this.#status[S_LAST_ERROR]!;
+    const code = this.#status![S_LAST_ERROR]!;
     throw new RuntimeError(
-      `spindle's core rejected command ${this.#status[S_LAST_ERROR_OP]} for slot ` +
-        `${this.#status[S_LAST_ERROR_INDEX]}: ${ERROR_TEXT[code] ?? code}; please report this as a bug`,
+      `spindle's core rejected command ${this.#status![S_LAST_ERROR_OP]} for slot ` +
+        `${this.#status![S_LAST_ERROR_INDEX]}: ${ERROR_TEXT[code] ?? code}; please report this as a bug`,
     );
   }
 

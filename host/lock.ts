@@ -9,6 +9,7 @@ import { RuntimeError } from "./errors.ts";
 import type { Operation } from "./operation.ts";
 import { runningTask } from "./_current.ts";
 import { WaitList } from "./_wait_list.ts";
+import type { Task } from "./task.ts";
 
 /**
  * A lock. `acquire()` returns a Disposable, so
@@ -27,6 +28,8 @@ export class Lock {
   #locked = false;
   readonly #line = new WaitList(this);
   readonly #release: Disposable = { [Symbol.dispose]: () => this.release() };
+  /** What a finished acquire() gives back, shared: the Disposable that releases. */
+  readonly #acquired: IteratorResult<unknown, Disposable> = Object.freeze({ done: true, value: this.#release });
 
   /** True while the lock is held. Between release() and the next waiter's turn it reads false. */
   locked(): boolean {
@@ -35,7 +38,7 @@ export class Lock {
 
   /** Waits until the lock is free and no earlier waiter is in line, then takes it. */
   acquire(): Operation<Disposable> {
-    return this.#acquire();
+    return new Acquire(this);
   }
 
   /**
@@ -54,28 +57,67 @@ export class Lock {
     return `<Lock [${this.#locked ? "locked" : "unlocked"}${waiters > 0 ? `, waiters:${waiters}` : ""}]>`;
   }
 
-  *#acquire(): Generator<unknown, Disposable, unknown> {
-    const line = this.#line;
-    if (!this.#locked && line.size === 0) {
-      this.#locked = true;
-      return this.#release;
-    }
-    const task = runningTask("Lock.acquire()");
-    try {
-      yield* line.op;
-    } catch (error) {
-      line.resumed(task);
-      // Not taking the lock after all: make sure the next waiter gets its turn.
-      if (!this.#locked) this.#wakeUpFirst();
-      throw error;
-    }
-    line.resumed(task);
+  /** @internal takes the lock if it is free and nobody is in line; the result acquire() returns then */
+  _tryAcquire(): IteratorResult<unknown, Disposable> | null {
+    if (this.#locked || this.#line.size !== 0) return null;
     this.#locked = true;
-    return this.#release;
+    return this.#acquired;
+  }
+
+  /** @internal the line to wait in */
+  get _line(): WaitList {
+    return this.#line;
+  }
+
+  /** @internal a waiter resumed: woken, it takes the lock; cancelled, it passes its turn on */
+  _resumed(task: Task<unknown>, taking: boolean): IteratorResult<unknown, Disposable> {
+    this.#line.resumed(task);
+    if (taking) {
+      this.#locked = true;
+      return this.#acquired;
+    }
+    if (!this.#locked) this.#wakeUpFirst();
+    return this.#acquired;
   }
 
   /** Wakes the first waiter unless one is already woken and about to take the lock. */
   #wakeUpFirst(): void {
     if (this.#line.woken === 0) this.#line.wakeFirst();
+  }
+}
+
+/**
+ * The operation lock.acquire() returns: an iterator instead of a generator,
+ * so taking a free lock allocates one small object and no generator frame.
+ */
+class Acquire implements Operation<Disposable>, Iterator<unknown, Disposable, unknown> {
+  readonly #lock: Lock;
+  #task: Task<unknown> | null = null;
+
+  constructor(lock: Lock) {
+    this.#lock = lock;
+  }
+
+  next(): IteratorResult<unknown, Disposable> {
+    const lock = this.#lock;
+    if (this.#task !== null) return lock._resumed(this.#task, true);
+    const taken = lock._tryAcquire();
+    if (taken !== null) return taken;
+    this.#task = runningTask("Lock.acquire()");
+    return lock._line.op.next() as IteratorResult<unknown, Disposable>;
+  }
+
+  throw(error?: unknown): IteratorResult<unknown, Disposable> {
+    // Not taking the lock after all: make sure the next waiter gets its turn.
+    if (this.#task !== null) this.#lock._resumed(this.#task, false);
+    throw error;
+  }
+
+  return(value?: unknown): IteratorResult<unknown, Disposable> {
+    return { done: true, value: value as Disposable };
+  }
+
+  [Symbol.iterator](): this {
+    return this;
   }
 }

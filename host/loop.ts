@@ -527,7 +527,8 @@ export class Loop {
    */
   #iterate(whole = false): number {
     const core = this._core;
-    let n = core.tick(this.#clock.now(), BATCH);
+    // Without timers the time is not needed: skip the clock read (a call into the host).
+    let n = core.tick(core.mayHaveTimers() ? this.#clock.now() : -Infinity, BATCH);
     let ran = 0;
     let leftFromStart = core.readyCount();
     for (;;) {

@@ -82,7 +82,7 @@ export class Queue<T> {
    * @throws {QueueShutDown} when the queue is shut down
    */
   put(item: T): Operation<void> {
-    return this.#put(item);
+    return new QueuePut(this, item);
   }
 
   /**
@@ -103,7 +103,7 @@ export class Queue<T> {
    * @throws {QueueShutDown} when the queue is shut down and empty (or shut down immediately)
    */
   get(): Operation<T> {
-    return this.#get();
+    return new QueueGet(this);
   }
 
   /**
@@ -222,49 +222,111 @@ export class Queue<T> {
     this.#heldPlaces++;
   }
 
-  *#put(item: T): Generator<unknown, void, unknown> {
-    const putters = this.#putters;
-    for (;;) {
-      if (this.#shutdown) throw new QueueShutDown("Queue is shut down: no more puts");
-      if (!this.#noRoom()) break;
-      const task = runningTask("Queue.put()");
-      try {
-        yield* putters.op;
-      } catch (error) {
-        putters.resumed(task);
-        if (released(task)) {
-          // Woken for a place we will not use: it goes to the next putter.
-          this.#heldPlaces--;
-          this.#handPlace();
-        }
-        throw error;
-      }
-      putters.resumed(task);
-      if (released(task)) this.#heldPlaces--; // the held place is ours: the loop takes it
-    }
-    this.#store(item);
+  /**
+   * @internal one attempt of get(): the item if one is free (done), else
+   * the wait in the getters' line (not done).
+   * @throws {QueueShutDown} when shut down and no item is free
+   */
+  _getStep(): IteratorResult<unknown, T> {
+    if (!this.#noItem()) return { done: true, value: this.#take() };
+    if (this.#shutdown) throw new QueueShutDown("Queue is shut down and empty");
+    return this.#getters.op.next() as IteratorResult<unknown, T>;
   }
 
-  *#get(): Generator<unknown, T, unknown> {
-    const getters = this.#getters;
-    for (;;) {
-      if (!this.#noItem()) return this.#take();
-      if (this.#shutdown) throw new QueueShutDown("Queue is shut down and empty");
-      const task = runningTask("Queue.get()");
-      try {
-        yield* getters.op;
-      } catch (error) {
-        getters.resumed(task);
-        if (released(task)) {
-          // Woken for an item we will not take: it stays first, for the next getter.
-          this.#heldItems--;
-          this.#handItem();
-        }
-        throw error;
-      }
-      getters.resumed(task);
-      if (released(task)) this.#heldItems--; // the held item is ours: the loop takes it
-    }
+  /** @internal a getter resumed from the line; `cancelled` if it leaves with an error */
+  _getterResumed(task: Task<unknown>, cancelled: boolean): void {
+    this.#getters.resumed(task);
+    if (!released(task)) return;
+    this.#heldItems--; // woken with an item held: it is free again (the getter takes it in its next attempt)
+    // Woken for an item it will not take: the item stays first, for the next getter.
+    if (cancelled) this.#handItem();
+  }
+
+  /**
+   * @internal one attempt of put(): stores the item if there is a free
+   * place (done), else the wait in the putters' line (not done).
+   * @throws {QueueShutDown} when shut down
+   */
+  _putStep(item: T): IteratorResult<unknown, void> {
+    if (this.#shutdown) throw new QueueShutDown("Queue is shut down: no more puts");
+    if (this.#noRoom()) return this.#putters.op.next();
+    this.#store(item);
+    return DONE;
+  }
+
+  /** @internal a putter resumed from the line; `cancelled` if it leaves with an error */
+  _putterResumed(task: Task<unknown>, cancelled: boolean): void {
+    this.#putters.resumed(task);
+    if (!released(task)) return;
+    this.#heldPlaces--;
+    // Woken for a place it will not use: the place goes to the next putter.
+    if (cancelled) this.#handPlace();
+  }
+}
+
+const DONE: IteratorResult<unknown, void> = Object.freeze({ done: true, value: undefined });
+
+/** The operation queue.get() returns: an iterator, not a generator, so a get that need not wait is cheap. */
+class QueueGet<T> implements Operation<T>, Iterator<unknown, T, unknown> {
+  readonly #queue: Queue<T>;
+  #task: Task<unknown> | null = null;
+
+  constructor(queue: Queue<T>) {
+    this.#queue = queue;
+  }
+
+  next(): IteratorResult<unknown, T> {
+    const queue = this.#queue;
+    if (this.#task !== null) queue._getterResumed(this.#task, false);
+    const step = queue._getStep();
+    if (!step.done && this.#task === null) this.#task = runningTask("Queue.get()");
+    return step;
+  }
+
+  throw(error?: unknown): IteratorResult<unknown, T> {
+    if (this.#task !== null) this.#queue._getterResumed(this.#task, true);
+    throw error;
+  }
+
+  return(value?: unknown): IteratorResult<unknown, T> {
+    return { done: true, value: value as T };
+  }
+
+  [Symbol.iterator](): this {
+    return this;
+  }
+}
+
+/** The operation queue.put() returns: an iterator, not a generator (see QueueGet). */
+class QueuePut<T> implements Operation<void>, Iterator<unknown, void, unknown> {
+  readonly #queue: Queue<T>;
+  readonly #item: T;
+  #task: Task<unknown> | null = null;
+
+  constructor(queue: Queue<T>, item: T) {
+    this.#queue = queue;
+    this.#item = item;
+  }
+
+  next(): IteratorResult<unknown, void> {
+    const queue = this.#queue;
+    if (this.#task !== null) queue._putterResumed(this.#task, false);
+    const step = queue._putStep(this.#item);
+    if (!step.done && this.#task === null) this.#task = runningTask("Queue.put()");
+    return step;
+  }
+
+  throw(error?: unknown): IteratorResult<unknown, void> {
+    if (this.#task !== null) this.#queue._putterResumed(this.#task, true);
+    throw error;
+  }
+
+  return(): IteratorResult<unknown, void> {
+    return DONE;
+  }
+
+  [Symbol.iterator](): this {
+    return this;
   }
 }
 

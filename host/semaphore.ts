@@ -9,6 +9,7 @@
 import type { Operation } from "./operation.ts";
 import { runningTask } from "./_current.ts";
 import { WaitList } from "./_wait_list.ts";
+import type { Task } from "./task.ts";
 
 /**
  * A semaphore with `value` permits (default 1).
@@ -27,6 +28,8 @@ export class Semaphore {
   /** @internal permits left */ _value: number;
   readonly #line = new WaitList(this);
   readonly #release: Disposable = { [Symbol.dispose]: () => this.release() };
+  /** What a finished acquire() gives back, shared: the Disposable that releases. */
+  readonly #acquired: IteratorResult<unknown, Disposable> = Object.freeze({ done: true, value: this.#release });
 
   constructor(value = 1) {
     if (!Number.isInteger(value) || value < 0) {
@@ -42,7 +45,7 @@ export class Semaphore {
 
   /** Takes a permit, waiting in line if none is free. */
   acquire(): Operation<Disposable> {
-    return this.#acquire();
+    return new SemaphoreAcquire(this);
   }
 
   /** Returns a permit; the first waiter in line gets it. */
@@ -57,29 +60,30 @@ export class Semaphore {
     return `<${this.constructor.name} [${state}${waiters > 0 ? `, waiters:${waiters}` : ""}]>`;
   }
 
-  *#acquire(): Generator<unknown, Disposable, unknown> {
-    if (!this.locked()) {
-      this._value--;
-      return this.#release;
+  /** @internal takes a permit if one is free and nobody is in line */
+  _tryAcquire(): IteratorResult<unknown, Disposable> | null {
+    if (this.locked()) return null;
+    this._value--;
+    return this.#acquired;
+  }
+
+  /** @internal the line to wait in */
+  get _line(): WaitList {
+    return this.#line;
+  }
+
+  /**
+   * @internal a waiter resumed: woken, it holds the permit handed to it;
+   * cancelled after being woken, it gives that permit back. Either way the
+   * permits free now go to the waiters in line.
+   */
+  _resumed(task: Task<unknown>, taking: boolean): IteratorResult<unknown, Disposable> {
+    const woken = this.#line.resumed(task);
+    if (!taking && woken) this._value++;
+    while (this._value > 0 && this.#wakeUpNext()) {
+      // each call hands one permit to the next waiter
     }
-    const line = this.#line;
-    const task = runningTask("Semaphore.acquire()");
-    try {
-      try {
-        yield* line.op;
-      } catch (error) {
-        // Woken with a permit but cancelled before taking it: give it back.
-        if (line.resumed(task)) this._value++;
-        throw error;
-      }
-      line.resumed(task);
-    } finally {
-      // Newcomers may have queued behind us: hand out what is free.
-      while (this._value > 0 && this.#wakeUpNext()) {
-        // each call hands one permit to the next waiter
-      }
-    }
-    return this.#release;
+    return this.#acquired;
   }
 
   /** Hands one permit to the first waiter in line; false when nobody waits. */
@@ -88,6 +92,38 @@ export class Semaphore {
     this._value--;
     this.#line.wakeFirst();
     return true;
+  }
+}
+
+/** The operation semaphore.acquire() returns: an iterator, not a generator (see Lock's Acquire). */
+class SemaphoreAcquire implements Operation<Disposable>, Iterator<unknown, Disposable, unknown> {
+  readonly #semaphore: Semaphore;
+  #task: Task<unknown> | null = null;
+
+  constructor(semaphore: Semaphore) {
+    this.#semaphore = semaphore;
+  }
+
+  next(): IteratorResult<unknown, Disposable> {
+    const semaphore = this.#semaphore;
+    if (this.#task !== null) return semaphore._resumed(this.#task, true);
+    const taken = semaphore._tryAcquire();
+    if (taken !== null) return taken;
+    this.#task = runningTask("Semaphore.acquire()");
+    return semaphore._line.op.next() as IteratorResult<unknown, Disposable>;
+  }
+
+  throw(error?: unknown): IteratorResult<unknown, Disposable> {
+    if (this.#task !== null) this.#semaphore._resumed(this.#task, false);
+    throw error;
+  }
+
+  return(value?: unknown): IteratorResult<unknown, Disposable> {
+    return { done: true, value: value as Disposable };
+  }
+
+  [Symbol.iterator](): this {
+    return this;
   }
 }
 
