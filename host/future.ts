@@ -13,7 +13,7 @@
  * @module
  */
 
-import { type CancelledError, InvalidStateError, makeCancelledError } from "./errors.ts";
+import { CancelledError, InvalidStateError, makeCancelledError } from "./errors.ts";
 import type { Loop } from "./loop.ts";
 import type { Operation } from "./operation.ts";
 import { getRunningLoop } from "./_running.ts";
@@ -52,7 +52,7 @@ export interface FutureOptions {
 export class Future<T = unknown> implements Operation<T>, PromiseLike<T> {
   /** @internal */ _loop: Loop;
   /** @internal */ _state = PENDING;
-  /** @internal */ _value: unknown = undefined; // result, exception or cancel message
+  /** @internal */ _value: unknown = undefined; // result, exception, cancel message, or a task's CancelledError
   /** @internal */ _waiters: Waiter | Waiter[] | null = null;
 
   constructor(options: FutureOptions = {}) {
@@ -223,7 +223,14 @@ export class Future<T = unknown> implements Operation<T>, PromiseLike<T> {
 
   /** @internal a new CancelledError carrying the cancel message */
   _makeCancelledError(): CancelledError {
-    const msg = this._value as string | undefined;
+    const value = this._value;
+    if (value instanceof CancelledError) {
+      // A task keeps the CancelledError its coroutine raised; the first
+      // reader gets that one (asyncio's _cancelled_exc), later ones new ones.
+      this._value = value.message === "" ? undefined : value.message;
+      return value;
+    }
+    const msg = value as string | undefined;
     return makeCancelledError(msg);
   }
 

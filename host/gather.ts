@@ -5,7 +5,6 @@
  * @module
  */
 
-import { makeCancelledError } from "./errors.ts";
 import { ensureFuture } from "./ensure_future.ts";
 import { Future } from "./future.ts";
 import type { Loop } from "./loop.ts";
@@ -87,7 +86,7 @@ export function gather(aws: Iterable<Awaitable<unknown>>, options: GatherOptions
     }
     if (finished < distinct) return;
     const results = children.map((c) => {
-      if (c.cancelled()) return makeCancelledError(c._value as string | undefined);
+      if (c.cancelled()) return c._makeCancelledError();
       const error = c.exception();
       return error !== null ? error : c.result();
     });

@@ -16,21 +16,23 @@ const DONE_UNDEFINED: IteratorResult<unknown, undefined> = Object.freeze({ done:
 /**
  * A sleep request: the value a sleeping coroutine yields to its task. Its
  * iterator is stateless (it tells the first call from the resumption by the
- * SLEEP_DONE token), so one object serves any number of `yield*`s.
+ * SLEEP_DONE token), so one object serves any number of `yield*`s. It is
+ * also its own "not done" IteratorResult (`done: false`, `value: this`):
+ * a sleeping task keeps one small object alive, not two.
  */
 export class SleepOp<T> implements Operation<T>, Iterator<unknown, T, unknown> {
+  readonly done = false;
+  readonly value: SleepOp<T> = this;
   readonly ms: number;
   readonly result: T;
-  readonly #yielded: IteratorResult<unknown, T>;
 
   constructor(ms: number, result: T) {
     this.ms = ms;
     this.result = result;
-    this.#yielded = { done: false, value: this };
   }
 
   next(sent?: unknown): IteratorResult<unknown, T> {
-    if (sent !== SLEEP_DONE) return this.#yielded;
+    if (sent !== SLEEP_DONE) return this as IteratorYieldResult<unknown>;
     return this.result === undefined
       ? DONE_UNDEFINED as IteratorResult<unknown, T>
       : { done: true, value: this.result };

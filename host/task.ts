@@ -233,24 +233,29 @@ export class Task<T = unknown> extends Future<T> {
     const loop = this._loop;
     const flags = this._flags;
     let resume = this._resume;
-    let throwing = (flags & F_THROW) !== 0;
+    let throwing = false;
     this._resume = undefined;
-    this._flags = flags & ~(F_THROW | F_SLEEPING | F_MUST_CANCEL);
-    const waited = this._waitingOn;
-    if (waited !== null) {
-      this._waitingOn = null; // a line's waiter was unlinked when woken; a future is done by now
-      if (waited instanceof Future) {
-        try {
-          resume = waited.result();
-        } catch (e) {
-          resume = e;
-          throwing = true;
+    // The common resumption (after sleep(0) or a wake-up from a line) has no
+    // flag but F_NATIVE and no future to read: it skips all of this.
+    if ((flags & ~F_NATIVE) !== 0 || this._waitingOn !== null) {
+      throwing = (flags & F_THROW) !== 0;
+      this._flags = flags & ~(F_THROW | F_SLEEPING | F_MUST_CANCEL);
+      const waited = this._waitingOn;
+      if (waited !== null) {
+        this._waitingOn = null; // a line's waiter was unlinked when woken; a future is done by now
+        if (waited instanceof Future) {
+          try {
+            resume = waited.result();
+          } catch (e) {
+            resume = e;
+            throwing = true;
+          }
         }
       }
-    }
-    if (flags & F_MUST_CANCEL && !(throwing && resume instanceof CancelledError)) {
-      resume = this._makeCancelledErrorForTask();
-      throwing = true;
+      if (flags & F_MUST_CANCEL && !(throwing && resume instanceof CancelledError)) {
+        resume = this._makeCancelledErrorForTask();
+        throwing = true;
+      }
     }
 
     const previous = loop._current;
@@ -268,7 +273,7 @@ export class Task<T = unknown> extends Future<T> {
       }
     } catch (thrown) {
       loop._current = previous;
-      if (thrown instanceof CancelledError) this._end(CANCELLED, thrown.message === "" ? undefined : thrown.message);
+      if (thrown instanceof CancelledError) this._end(CANCELLED, thrown);
       else this._end(FAILED, thrown);
       return;
     }
