@@ -129,6 +129,7 @@ export class Loop {
   #exceptionHandler: ExceptionHandler | null = null;
   #taskFactory: TaskFactory | null = null;
   #unretrieved = new Set<Future<unknown>>();
+  readonly #signalHandlers = new Map<string, () => void>();
   readonly #plainTaskOptions: TaskConstructorOptions = { loop: this };
   readonly #drive = () => this.#driveNow();
   readonly #timerFired = () => {
@@ -328,9 +329,49 @@ export class Loop {
       }
     }
     this.#closed = true;
+    for (const remove of this.#signalHandlers.values()) remove();
+    this.#signalHandlers.clear();
     this.#clearHostTimer();
     this.#virtual?._detach(this);
     this._objects = [];
+  }
+
+  // ---- signals ----
+
+  /**
+   * Calls `callback(...args)` on the loop (like callSoon) each time the
+   * process receives `signal` ("SIGINT", "SIGTERM", "SIGUSR1"...); replaces
+   * this loop's earlier handler for that signal.
+   *
+   * @throws {RangeError} for a name that is not a signal
+   * @throws {RuntimeError} for SIGKILL and SIGSTOP (they cannot be caught), on
+   *   a closed loop, or where the platform has no process signals
+   */
+  addSignalHandler<A extends unknown[]>(signal: string, callback: (...args: A) => unknown, ...args: A): void {
+    checkSignal(signal);
+    this.#checkCallback(callback, "addSignalHandler");
+    this.removeSignalHandler(signal);
+    const remove = platform.onSignal(signal, () => {
+      if (!this.#closed) this.callSoon(callback, ...args);
+    });
+    if (remove === undefined) {
+      throw new RuntimeError(`${platform.name} has no process signals: addSignalHandler() is not available there`);
+    }
+    this.#signalHandlers.set(signal, remove);
+  }
+
+  /**
+   * Removes this loop's handler for `signal`; returns false if it had none.
+   *
+   * @throws {RangeError} for a name that is not a signal
+   */
+  removeSignalHandler(signal: string): boolean {
+    checkSignal(signal);
+    const remove = this.#signalHandlers.get(signal);
+    if (remove === undefined) return false;
+    remove();
+    this.#signalHandlers.delete(signal);
+    return true;
   }
 
   // ---- errors ----
@@ -710,6 +751,49 @@ class ThenableFuture<T> extends Future<T> {
     if (!super.cancel(msg)) return false;
     this.#onCancel?.();
     return true;
+  }
+}
+
+/** POSIX signals a handler can be added for (SIGKILL and SIGSTOP cannot be caught). */
+const SIGNALS = new Set([
+  "SIGHUP",
+  "SIGINT",
+  "SIGQUIT",
+  "SIGILL",
+  "SIGTRAP",
+  "SIGABRT",
+  "SIGBUS",
+  "SIGFPE",
+  "SIGUSR1",
+  "SIGSEGV",
+  "SIGUSR2",
+  "SIGPIPE",
+  "SIGALRM",
+  "SIGTERM",
+  "SIGCHLD",
+  "SIGCONT",
+  "SIGTSTP",
+  "SIGTTIN",
+  "SIGTTOU",
+  "SIGURG",
+  "SIGXCPU",
+  "SIGXFSZ",
+  "SIGVTALRM",
+  "SIGPROF",
+  "SIGWINCH",
+  "SIGIO",
+  "SIGPWR",
+  "SIGSYS",
+  "SIGKILL",
+  "SIGSTOP",
+]);
+
+function checkSignal(signal: unknown): void {
+  if (typeof signal !== "string" || !SIGNALS.has(signal)) {
+    throw new RangeError(`${describe(signal)} is not a signal name: use one such as "SIGINT" or "SIGTERM"`);
+  }
+  if (signal === "SIGKILL" || signal === "SIGSTOP") {
+    throw new RuntimeError(`${signal} cannot be caught: no handler can be added for it`);
   }
 }
 

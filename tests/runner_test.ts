@@ -1,6 +1,6 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+
 import {
   allTasks,
   createTask,
@@ -16,6 +16,7 @@ import {
   VirtualClock,
 } from "../host/mod.ts";
 import { thrown } from "./_helpers_loop.ts";
+import { type ChildOutcome, runFixture } from "./_helpers_process.ts";
 
 /** run() on a fresh autojumping VirtualClock. */
 function runVirtual<T>(main: () => Generator<unknown, T, unknown>): Promise<T> {
@@ -316,77 +317,22 @@ describe("Runner", () => {
 // ---- SIGINT: a real process per runtime, waiting for its output (never for time) ----
 
 const FIXTURE = "tests/fixtures/sigint_main.ts";
-const BUNDLED_FIXTURE = "tests/.out/fixtures/sigint_main.mjs";
-/** Only a bound so a broken child cannot hang the suite; the test waits for output, not time. */
-const CHILD_LIMIT_MS = 60_000;
-
-/** How to start the fixture on the runtime running this test. */
-async function fixtureCommand(sleepArg: string): Promise<{ cmd: string; args: string[] }> {
-  const g = globalThis as { Deno?: { execPath(): string }; Bun?: unknown };
-  if (g.Deno !== undefined) return { cmd: g.Deno.execPath(), args: ["run", "-A", FIXTURE, sleepArg] };
-  if (g.Bun !== undefined) return { cmd: process.execPath, args: ["run", FIXTURE, sleepArg] };
-  // Node 20 cannot strip types: bundle the fixture as tests/tools/run.mjs bundles the tests.
-  const { build } = await import("esbuild");
-  await build({
-    entryPoints: [FIXTURE],
-    outfile: BUNDLED_FIXTURE,
-    bundle: true,
-    format: "esm",
-    platform: "node",
-    target: "node20",
-    logLevel: "warning",
-  });
-  return { cmd: process.execPath, args: [BUNDLED_FIXTURE, sleepArg] };
-}
-
-interface ChildOutcome {
-  stdout: string;
-  stderr: string;
-  code: number | null;
-  signal: string | null;
-  sentSigint: boolean;
-  timedOut: boolean;
-}
 
 /** Starts the fixture, sends SIGINT once it printed "ready", and collects what happened. */
-async function interruptFixture(sleepArg: string): Promise<ChildOutcome> {
-  const { cmd, args } = await fixtureCommand(sleepArg);
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
-    let stdout = "";
-    let stderr = "";
-    let sentSigint = false;
-    let timedOut = false;
-    const limit = setTimeout(() => {
-      timedOut = true;
-      child.kill("SIGKILL");
-    }, CHILD_LIMIT_MS);
-    child.stdout.setEncoding("utf8");
-    child.stderr.setEncoding("utf8");
-    child.stdout.on("data", (chunk: string) => {
-      stdout += chunk;
-      if (!sentSigint && stdout.includes("ready\n")) {
-        sentSigint = true;
-        // process.kill, not child.kill: Deno's node:child_process reports a child it was asked to
-        // kill as killed by that signal, hiding the exit code the child chose.
-        if (child.pid !== undefined) process.kill(child.pid, "SIGINT");
-      }
-    });
-    child.stderr.on("data", (chunk: string) => {
-      stderr += chunk;
-    });
-    child.on("error", (error) => {
-      clearTimeout(limit);
-      reject(error);
-    });
-    child.on("close", (code, signal) => {
-      clearTimeout(limit);
-      resolve({ stdout, stderr, code, signal, sentSigint, timedOut });
-    });
+async function interruptFixture(sleepArg: string): Promise<ChildOutcome & { sentSigint: boolean }> {
+  let sentSigint = false;
+  const outcome = await runFixture(FIXTURE, [sleepArg], (stdout, pid) => {
+    if (!sentSigint && stdout.includes("ready\n")) {
+      sentSigint = true;
+      // process.kill, not child.kill: Deno's node:child_process reports a child it was asked to
+      // kill as killed by that signal, hiding the exit code the child chose.
+      process.kill(pid, "SIGINT");
+    }
   });
+  return { ...outcome, sentSigint };
 }
 
-function assertCancelledBySigint(outcome: ChildOutcome): void {
+function assertCancelledBySigint(outcome: ChildOutcome & { sentSigint: boolean }): void {
   const detail = JSON.stringify(outcome);
   assert.equal(outcome.timedOut, false, `the child did not finish: ${detail}`);
   assert.equal(outcome.sentSigint, true, `the child never printed "ready": ${detail}`);

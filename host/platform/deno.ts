@@ -28,6 +28,10 @@ export const denoPlatform: Platform = {
     Deno.addSignalListener("SIGINT", fn);
     return () => Deno.removeSignalListener("SIGINT", fn);
   },
+  onSignal(signal, fn) {
+    Deno.addSignalListener(signal, fn);
+    return () => Deno.removeSignalListener(signal, fn);
+  },
   interruptDefault() {
     // Deno keeps handling SIGINT once a listener was added; exit as the default action would.
     Deno.exit(130);

@@ -31,6 +31,10 @@ export function nodeLikePlatform(name: string): Platform {
       process.on("SIGINT", fn);
       return () => process.off("SIGINT", fn);
     },
+    onSignal(signal, fn) {
+      process.on(signal, fn);
+      return () => process.off(signal, fn);
+    },
     interruptDefault() {
       // With no listener left, SIGINT takes its default action again.
       process.kill(process.pid, "SIGINT");

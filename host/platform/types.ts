@@ -26,6 +26,12 @@ export interface Platform {
    * where the runtime has no process signals (browsers).
    */
   onInterrupt(fn: () => void): (() => void) | undefined;
+  /**
+   * Calls `fn` each time the process receives `signal` (a name such as
+   * "SIGUSR1") until the returned function is called; undefined where the
+   * runtime has no process signals (browsers, workerd).
+   */
+  onSignal(signal: string, fn: () => void): (() => void) | undefined;
   /** Ends the process the way an unhandled SIGINT would. */
   interruptDefault(): void;
   /** An environment variable, or undefined when absent or not readable. */

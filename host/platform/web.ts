@@ -14,6 +14,7 @@ export const webPlatform: Platform = {
   setTimer: (fn, ms) => setTimeout(fn, ms),
   clearTimer: (timer: HostTimer) => clearTimeout(timer as number),
   onInterrupt: () => undefined,
+  onSignal: () => undefined,
   interruptDefault() {},
   env: () => undefined,
 };
