@@ -8,16 +8,9 @@
 
 export * from "../host/mod.ts";
 
-/**
- * The cores spindle can run on, each measured as its own peer. Only the
- * WebAssembly core exists: the JavaScript fallback core is not built yet.
- * When it is, add it here (and select it in the peers' `run`) so every
- * workload runs on both.
- */
-export const SPINDLE_CORES: readonly string[] = ["wasm"];
-
-/** Said in the output and BENCHMARKS.md while the fallback core is missing. */
-export const JS_CORE_MISSING = "spindle on the JavaScript fallback core: not measured, that core does not exist yet";
+// The driver (bench/run.mjs) runs each spindle workload twice: as "spindle"
+// on the WebAssembly core and as "spindle-js" with SPINDLE_CORE=js, which
+// makes every loop run the JavaScript fallback core.
 
 interface TrackedMemory {
   readonly memory: WebAssembly.Memory;

@@ -26,7 +26,10 @@ const RUNTIMES = ["node", "deno", "bun"];
 const WORKLOADS = ["W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8"];
 /** A child that takes longer than this is stopped and reported as timed out. */
 const CHILD_TIMEOUT_MS = 300_000;
-const JS_CORE_MISSING = "spindle on the JavaScript fallback core: not measured, that core does not exist yet";
+/** spindle on its JavaScript fallback core (SPINDLE_CORE=js), measured as a peer of its own. */
+const JS_CORE_PEER = "spindle-js";
+const JS_CORE_NOTE =
+  "spindle-js: spindle on the JavaScript fallback core (SPINDLE_CORE=js), W3 bytes leave out that core's ArrayBuffer memory";
 
 // ---- arguments ----
 
@@ -216,8 +219,8 @@ function runtimeCommand(runtime, script, args, { gc = true } = {}) {
   return [bin("bun"), [script, ...args]];
 }
 
-function runChild(cmd, args) {
-  const r = spawnSync(cmd, args, { encoding: "utf8", timeout: CHILD_TIMEOUT_MS, maxBuffer: 64 << 20 });
+function runChild(cmd, args, env = process.env) {
+  const r = spawnSync(cmd, args, { encoding: "utf8", timeout: CHILD_TIMEOUT_MS, maxBuffer: 64 << 20, env });
   if (r.error?.code === "ETIMEDOUT") return { error: `timed out after ${CHILD_TIMEOUT_MS / 1000} s` };
   if (r.error) return { error: r.error.message };
   const line = r.stdout.split("\n").reverse().find((l) => l.startsWith("BENCH_RESULT "));
@@ -278,6 +281,16 @@ function measureJs(id) {
       const t0 = performance.now();
       const result = runChild(cmd, args);
       addRow(id, { runtime, peer: peer.name, note: peer.note, result }, performance.now() - t0);
+      if (peer.name === "spindle" && wantPeer(JS_CORE_PEER)) {
+        // The same workload on the JavaScript fallback core: what the WebAssembly core is worth.
+        const t1 = performance.now();
+        const onJs = runChild(cmd, args, { ...process.env, SPINDLE_CORE: "js" });
+        addRow(
+          id,
+          { runtime, peer: JS_CORE_PEER, note: `${peer.note}, on the JavaScript fallback core`, result: onJs },
+          performance.now() - t1,
+        );
+      }
     }
   }
 }
@@ -426,7 +439,7 @@ function header(extra) {
       `core.wasm: ${extra.coreWasm} bytes (${extra.coreWasmGzip} gzipped); browser bundle (host/mod.ts, esbuild --minify): ${extra.browserBundle} bytes (${extra.browserBundleGzip} gzipped)`,
     );
   }
-  print(`${JS_CORE_MISSING}.`);
+  print(`${JS_CORE_NOTE}.`);
   print("Ratios: spindle's figure ÷ the peer's, same runtime, same run (Python rows: ÷ spindle on Node).");
 }
 
@@ -496,7 +509,7 @@ const summary = {
   machine: { ...machine, loadAtEnd: load() },
   python: python.message,
   sizes: extra,
-  jsCore: JS_CORE_MISSING,
+  jsCore: JS_CORE_NOTE,
   minutes,
   results,
   targets,

@@ -5,6 +5,10 @@
  * Ground rules
  * - The compiled module is made once per process and shared; every loop
  *   instantiates its own core (its own memory, its own tables).
+ * - Where WebAssembly is missing or refused (a CSP without
+ *   'wasm-unsafe-eval' makes compiling throw), or SPINDLE_CORE=js, loops run
+ *   the JavaScript fallback core: the same release build through wasm2js,
+ *   with the same exports. coreKind() says which one runs.
  * - Per-task requests are stores into the inbox view, never calls; the
  *   next call into the core applies them in order. Calls that may allocate
  *   (alloc, tick, flush, armTimer) can grow memory, which detaches every
@@ -13,8 +17,10 @@
  * @module
  */
 
+import { createFallbackCore } from "./_core_fallback.ts";
 import { coreDebugWasmBase64, coreWasmBase64 } from "./_core_wasm.ts";
 import { RuntimeError } from "./errors.ts";
+import { platform } from "./platform/detect.ts";
 
 /** The core's exports (assembly/index.ts documents each). */
 interface CoreExports {
@@ -83,6 +89,25 @@ let compiledDebug: WebAssembly.Module | undefined;
  */
 export function setCoreModule(module: WebAssembly.Module): void {
   compiled = module;
+  kind = "wasm";
+}
+
+/** Which core loops run: "wasm", or "js" for the JavaScript fallback. */
+export type CoreKind = "wasm" | "js";
+
+let kind: CoreKind | undefined;
+
+/** Which core loops created now run (decided once per process, on first use). */
+export function coreKind(): CoreKind {
+  if (kind !== undefined) return kind;
+  if (platform.env("SPINDLE_CORE") === "js" || typeof WebAssembly !== "object") return kind = "js";
+  try {
+    coreModule(false);
+    kind = "wasm";
+  } catch {
+    kind = "js"; // compiling refused (CompileError under a CSP without 'wasm-unsafe-eval')
+  }
+  return kind;
 }
 
 function compile(base64: string): WebAssembly.Module {
@@ -137,9 +162,17 @@ export class Core {
   #stats!: Float64Array;
   #errorsSeen = 0;
 
+  /** Which core this is. */
+  readonly kind: CoreKind;
+
   constructor(shuffle: boolean, seed: number, debug = false) {
-    const instance = new WebAssembly.Instance(coreModule(debug), { env: { abort } });
-    this.#x = instance.exports as unknown as CoreExports;
+    this.kind = coreKind();
+    if (this.kind === "wasm") {
+      const instance = new WebAssembly.Instance(coreModule(debug), { env: { abort } });
+      this.#x = instance.exports as unknown as CoreExports;
+    } else {
+      this.#x = createFallbackCore({ abort }) as CoreExports;
+    }
     this.#capacity = this.#x.inboxCapacity();
     this.#x.init(shuffle ? 1 : 0, seed >>> 0);
     this.refresh();
@@ -151,7 +184,8 @@ export class Core {
    * view's length is a plain load, where reading memory.buffer is a call.
    */
   refresh(): void {
-    if (this.#status !== undefined && this.#status.length !== 0) return;
+    // The fallback core replaces its ArrayBuffer on growth without detaching the old one.
+    if (this.#status !== undefined && this.#status.length !== 0 && this.kind === "wasm") return;
     const buffer = this.#x.memory.buffer;
     if (buffer === this.#buffer) return;
     this.#buffer = buffer;

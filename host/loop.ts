@@ -83,8 +83,8 @@ export interface LoopStats {
   tasksCancelled: number;
   /** Wait lines (locks, semaphores, queues...) that have tasks in them. */
   waitLines: number;
-  /** Which core runs the scheduler. */
-  core: "wasm";
+  /** Which core runs the scheduler: "wasm", or "js" for the JavaScript fallback. */
+  core: "wasm" | "js";
 }
 
 /** Most entries the core hands out per iteration (its OUTBOX size). */
@@ -453,7 +453,7 @@ export class Loop {
       tasksDone: s.tasksDone,
       tasksCancelled: s.tasksCancelled,
       waitLines: s.waitLists,
-      core: "wasm",
+      core: this._core.kind,
     };
   }
 

@@ -49,4 +49,4 @@ export { Timeout, timeout, timeoutAt } from "./timeout.ts";
 export { call, until } from "./until.ts";
 export { ALL_COMPLETED, FIRST_COMPLETED, FIRST_EXCEPTION, type ReturnWhen, wait, type WaitOptions } from "./wait.ts";
 export { waitFor } from "./wait_for.ts";
-export { setCoreModule } from "./_core.ts";
+export { type CoreKind, coreKind, setCoreModule } from "./_core.ts";
