@@ -268,10 +268,7 @@ export class Core {
 
   /** Wakes the first waiter of a list; returns its slot (0 if none). */
   wakeFirst(list: number, listGen: number): number {
-    const pending = this.pending;
-    this.pending = 0;
-    this.pendingReady = 0;
-    this.pendingSleeps = 0;
+    const pending = this.#takePending();
     const slot = this.#x.wakeFirst(list, listGen, pending);
     this.#afterDirect(slot);
     return slot;
@@ -279,10 +276,7 @@ export class Core {
 
   /** Wakes a sleeping task early: true if its sleep was cut short, false if its timer had fired. */
   wakeSleeper(index: number, gen: number): boolean {
-    const pending = this.pending;
-    this.pending = 0;
-    this.pendingReady = 0;
-    this.pendingSleeps = 0;
+    const pending = this.#takePending();
     const result = this.#x.wakeSleeper(index, gen, pending);
     this.#afterDirect(result);
     return result === 1;
@@ -290,10 +284,7 @@ export class Core {
 
   /** Takes a waiting task out of its list, making it ready. */
   removeWaiter(index: number, gen: number): void {
-    const pending = this.pending;
-    this.pending = 0;
-    this.pendingReady = 0;
-    this.pendingSleeps = 0;
+    const pending = this.#takePending();
     this.#afterDirect(this.#x.removeWaiter(index, gen, pending));
   }
 
@@ -322,10 +313,7 @@ export class Core {
 
   /** Arms a callback slot's timer; returns the core's code (0 = OK). */
   armTimer(index: number, gen: number, deadline: number): number {
-    const pending = this.pending;
-    this.pending = 0;
-    this.pendingReady = 0;
-    this.pendingSleeps = 0;
+    const pending = this.#takePending();
     const code = this.#x.armTimer(index, gen, deadline, pending);
     this.refresh();
     this.#checkRejected();
@@ -334,10 +322,7 @@ export class Core {
 
   /** Cancels a callback slot that has not run; returns the core's code (0 = OK). */
   cancelCallback(index: number, gen: number): number {
-    const pending = this.pending;
-    this.pending = 0;
-    this.pendingReady = 0;
-    this.pendingSleeps = 0;
+    const pending = this.#takePending();
     const code = this.#x.cancelCallback(index, gen, pending);
     this.refresh();
     this.#checkRejected();
@@ -346,10 +331,7 @@ export class Core {
 
   /** Applies the inbox, fires timers due at `now`, and drains up to `max` entries into `outbox`. */
   tick(now: number, max: number): number {
-    const pending = this.pending;
-    this.pending = 0;
-    this.pendingReady = 0;
-    this.pendingSleeps = 0;
+    const pending = this.#takePending();
     const n = this.#x.tick(now, pending, max);
     this.refresh();
     this.#checkRejected();
@@ -365,10 +347,7 @@ export class Core {
 
   /** Applies the inbox so readyCount() and nextDeadline() are exact. */
   flush(): void {
-    const pending = this.pending;
-    this.pending = 0;
-    this.pendingReady = 0;
-    this.pendingSleeps = 0;
+    const pending = this.#takePending();
     this.#x.flush(pending);
     this.refresh();
     this.#checkRejected();
@@ -395,10 +374,7 @@ export class Core {
   }
 
   stats(): CoreStats {
-    const pending = this.pending;
-    this.pending = 0;
-    this.pendingReady = 0;
-    this.pendingSleeps = 0;
+    const pending = this.#takePending();
     this.#x.stats(pending);
     this.refresh();
     this.#checkRejected();
@@ -415,6 +391,15 @@ export class Core {
       slotCapacity: s[11]!,
       waitLists: s[12]!,
     };
+  }
+
+  /** The commands written since the last call, which the next call applies: the count resets. */
+  #takePending(): number {
+    const pending = this.pending;
+    this.pending = 0;
+    this.pendingReady = 0;
+    this.pendingSleeps = 0;
+    return pending;
   }
 
   /** Throws when the core rejected a command: the host broke its own rules. */

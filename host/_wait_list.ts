@@ -23,6 +23,7 @@
 import type { Loop } from "./loop.ts";
 import type { Operation } from "./operation.ts";
 import { F_WOKEN, type Task } from "./task.ts";
+import { runningTask } from "./_current.ts";
 
 /** What a task sends into a wait op when it resumes it normally. */
 export const WAIT_DONE: unique symbol = Symbol("spindle.waitDone");
@@ -139,5 +140,53 @@ export class WaitList {
 
   #left(): void {
     if (--this.queued === 0) this.#index = 0; // the core freed the list
+  }
+}
+
+/** A primitive whose acquire() waits in a line: Lock and Semaphore. */
+export interface Acquirable {
+  /** Takes the resource if it is free and nobody is in line: the finished result, else null. */
+  _tryAcquire(): IteratorResult<unknown, Disposable> | null;
+  /** The line to wait in. */
+  readonly _line: WaitList;
+  /** A waiter resumed: `taking` if woken normally, false when it leaves with an error. */
+  _resumed(task: Task<unknown>, taking: boolean): IteratorResult<unknown, Disposable>;
+}
+
+/**
+ * The operation acquire() returns: an iterator instead of a generator, so
+ * taking a free resource allocates one small object and no generator frame.
+ */
+export class AcquireOp implements Operation<Disposable>, Iterator<unknown, Disposable, unknown> {
+  readonly #target: Acquirable;
+  readonly #what: string;
+  #task: Task<unknown> | null = null;
+
+  constructor(target: Acquirable, what: string) {
+    this.#target = target;
+    this.#what = what;
+  }
+
+  next(): IteratorResult<unknown, Disposable> {
+    const target = this.#target;
+    if (this.#task !== null) return target._resumed(this.#task, true);
+    const taken = target._tryAcquire();
+    if (taken !== null) return taken;
+    this.#task = runningTask(this.#what);
+    return target._line.op.next() as IteratorResult<unknown, Disposable>;
+  }
+
+  throw(error?: unknown): IteratorResult<unknown, Disposable> {
+    // Not taking the resource after all: the primitive passes the turn on.
+    if (this.#task !== null) this.#target._resumed(this.#task, false);
+    throw error;
+  }
+
+  return(value?: unknown): IteratorResult<unknown, Disposable> {
+    return { done: true, value: value as Disposable };
+  }
+
+  [Symbol.iterator](): this {
+    return this;
   }
 }

@@ -7,8 +7,7 @@
 
 import { RuntimeError } from "./errors.ts";
 import type { Operation } from "./operation.ts";
-import { runningTask } from "./_current.ts";
-import { WaitList } from "./_wait_list.ts";
+import { type Acquirable, AcquireOp, WaitList } from "./_wait_list.ts";
 import type { Task } from "./task.ts";
 
 /**
@@ -24,7 +23,7 @@ import type { Task } from "./task.ts";
  * }
  * ```
  */
-export class Lock {
+export class Lock implements Acquirable {
   #locked = false;
   readonly #line = new WaitList(this);
   readonly #release: Disposable = { [Symbol.dispose]: () => this.release() };
@@ -38,7 +37,7 @@ export class Lock {
 
   /** Waits until the lock is free and no earlier waiter is in line, then takes it. */
   acquire(): Operation<Disposable> {
-    return new Acquire(this);
+    return new AcquireOp(this, "Lock.acquire()");
   }
 
   /**
@@ -83,41 +82,5 @@ export class Lock {
   /** Wakes the first waiter unless one is already woken and about to take the lock. */
   #wakeUpFirst(): void {
     if (this.#line.woken === 0) this.#line.wakeFirst();
-  }
-}
-
-/**
- * The operation lock.acquire() returns: an iterator instead of a generator,
- * so taking a free lock allocates one small object and no generator frame.
- */
-class Acquire implements Operation<Disposable>, Iterator<unknown, Disposable, unknown> {
-  readonly #lock: Lock;
-  #task: Task<unknown> | null = null;
-
-  constructor(lock: Lock) {
-    this.#lock = lock;
-  }
-
-  next(): IteratorResult<unknown, Disposable> {
-    const lock = this.#lock;
-    if (this.#task !== null) return lock._resumed(this.#task, true);
-    const taken = lock._tryAcquire();
-    if (taken !== null) return taken;
-    this.#task = runningTask("Lock.acquire()");
-    return lock._line.op.next() as IteratorResult<unknown, Disposable>;
-  }
-
-  throw(error?: unknown): IteratorResult<unknown, Disposable> {
-    // Not taking the lock after all: make sure the next waiter gets its turn.
-    if (this.#task !== null) this.#lock._resumed(this.#task, false);
-    throw error;
-  }
-
-  return(value?: unknown): IteratorResult<unknown, Disposable> {
-    return { done: true, value: value as Disposable };
-  }
-
-  [Symbol.iterator](): this {
-    return this;
   }
 }

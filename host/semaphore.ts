@@ -7,8 +7,7 @@
  */
 
 import type { Operation } from "./operation.ts";
-import { runningTask } from "./_current.ts";
-import { WaitList } from "./_wait_list.ts";
+import { type Acquirable, AcquireOp, WaitList } from "./_wait_list.ts";
 import type { Task } from "./task.ts";
 
 /**
@@ -24,7 +23,7 @@ import type { Task } from "./task.ts";
  * ```
  * @throws {RangeError} when `value` is negative or not an integer
  */
-export class Semaphore {
+export class Semaphore implements Acquirable {
   /** @internal permits left */ _value: number;
   readonly #line = new WaitList(this);
   readonly #release: Disposable = { [Symbol.dispose]: () => this.release() };
@@ -45,7 +44,7 @@ export class Semaphore {
 
   /** Takes a permit, waiting in line if none is free. */
   acquire(): Operation<Disposable> {
-    return new SemaphoreAcquire(this);
+    return new AcquireOp(this, "Semaphore.acquire()");
   }
 
   /** Returns a permit; the first waiter in line gets it. */
@@ -92,38 +91,6 @@ export class Semaphore {
     this._value--;
     this.#line.wakeFirst();
     return true;
-  }
-}
-
-/** The operation semaphore.acquire() returns: an iterator, not a generator (see Lock's Acquire). */
-class SemaphoreAcquire implements Operation<Disposable>, Iterator<unknown, Disposable, unknown> {
-  readonly #semaphore: Semaphore;
-  #task: Task<unknown> | null = null;
-
-  constructor(semaphore: Semaphore) {
-    this.#semaphore = semaphore;
-  }
-
-  next(): IteratorResult<unknown, Disposable> {
-    const semaphore = this.#semaphore;
-    if (this.#task !== null) return semaphore._resumed(this.#task, true);
-    const taken = semaphore._tryAcquire();
-    if (taken !== null) return taken;
-    this.#task = runningTask("Semaphore.acquire()");
-    return semaphore._line.op.next() as IteratorResult<unknown, Disposable>;
-  }
-
-  throw(error?: unknown): IteratorResult<unknown, Disposable> {
-    if (this.#task !== null) this.#semaphore._resumed(this.#task, false);
-    throw error;
-  }
-
-  return(value?: unknown): IteratorResult<unknown, Disposable> {
-    return { done: true, value: value as Disposable };
-  }
-
-  [Symbol.iterator](): this {
-    return this;
   }
 }
 
