@@ -521,14 +521,18 @@ export class Loop {
    */
   _wrapThenable<T>(thenable: PromiseLike<T>, onCancel: (() => void) | undefined): Future<T> {
     const future = new ThenableFuture<T>(this, onCancel);
-    thenable.then(
-      (value) => {
-        if (future._state === PENDING && !this.#closed) future.setResult(value);
-      },
-      (error) => {
-        if (future._state === PENDING && !this.#closed) future.setException(error);
-      },
-    );
+    try {
+      thenable.then(
+        (value) => {
+          if (future._state === PENDING && !this.#closed) future.setResult(value);
+        },
+        (error) => {
+          if (future._state === PENDING && !this.#closed) future.setException(error);
+        },
+      );
+    } catch (error) {
+      future.setException(error); // a thenable whose then() throws fails the wait, not the loop
+    }
     return future;
   }
 

@@ -417,3 +417,25 @@ describe("Outside and inside a loop", () => {
     assertError(thrownBy(() => tasks[0]!.addDoneCallback(() => log.push("called"))), RuntimeError);
   });
 });
+
+describe("A thenable whose then() throws", () => {
+  test("fails the waiting coroutine with that error, and the loop goes on", async () => {
+    const { result } = await runVirtual(function* () {
+      const bad = {
+        then() {
+          throw new RangeError("then() broke");
+        },
+      };
+      let caughtError: unknown;
+      try {
+        yield* until(bad as unknown as PromiseLike<number>);
+      } catch (error) {
+        caughtError = error;
+      }
+      yield* sleep(1);
+      return caughtError;
+    });
+    assert.ok(result instanceof RangeError);
+    assert.equal((result as RangeError).message, "then() broke");
+  });
+});
