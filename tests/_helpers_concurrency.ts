@@ -8,41 +8,11 @@
  */
 
 import assert from "node:assert/strict";
-import { type Coroutine, getRunningLoop, type Operation, sleep } from "../host/mod.ts";
+import { type Coroutine, getRunningLoop, sleep } from "../host/mod.ts";
 
-/** The running loop's time (exact virtual ms in these tests). */
-export function now(): number {
-  return getRunningLoop().time();
-}
+import { assertError, caught, now } from "./_helpers.ts";
 
-/**
- * Calls `start()` and runs the operation it returns; returns what was thrown,
- * whether the call threw (eager argument checks) or the operation did. Fails
- * the test if the operation returned.
- */
-export function* caught(start: () => Operation<unknown>): Coroutine<unknown> {
-  let value: unknown;
-  try {
-    value = yield* start();
-  } catch (error) {
-    return error;
-  }
-  assert.fail(`expected the operation to throw, it returned ${String(value)}`);
-}
-
-/** Asserts that `error` is an instance of exactly `type` (not a subclass) and, if given, that its message matches. */
-export function assertError(
-  error: unknown,
-  type: new (...args: any[]) => Error,
-  message?: string | RegExp,
-): asserts error is Error {
-  assert.ok(
-    error instanceof Error && error.constructor === type,
-    `expected a ${type.name}, got ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
-  );
-  if (typeof message === "string") assert.equal(error.message, message);
-  else if (message !== undefined) assert.match(error.message, message);
-}
+export { assertError, caught, now };
 
 /** Sleeps `ms`, logs `name@time` to `log`, and returns `value`. */
 export function* after<T>(ms: number, value: T, log: string[], name: string): Coroutine<T> {

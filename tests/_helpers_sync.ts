@@ -13,7 +13,6 @@ import {
   type Coroutine,
   currentTask,
   getRunningLoop,
-  type Operation,
   run,
   type RunOptions,
   sleep,
@@ -21,10 +20,9 @@ import {
   VirtualClock,
 } from "../host/mod.ts";
 
-/** The running loop's time (exact virtual ms in these tests). */
-export function now(): number {
-  return getRunningLoop().time();
-}
+import { assertError, caught, now, thrownBy } from "./_helpers.ts";
+
+export { assertError, caught, now, thrownBy };
 
 /**
  * Asserts the running loop has no wait line with tasks in it and no task
@@ -80,46 +78,6 @@ export async function scenario<T>(
     return value;
   }, { clock, ...options });
   return { result, clock };
-}
-
-/**
- * Calls `start()` and runs the operation it returns; returns what was thrown,
- * whether the call threw (eager argument checks) or the operation did. Fails
- * the test if the operation returned.
- */
-export function* caught(start: () => Operation<unknown>): Coroutine<unknown> {
-  let value: unknown;
-  try {
-    value = yield* start();
-  } catch (error) {
-    return error;
-  }
-  assert.fail(`expected the operation to throw, it returned ${String(value)}`);
-}
-
-/** Calls `fn` and returns what it threw; fails the test if it returned. */
-export function thrownBy(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  assert.fail("expected the call to throw, it returned");
-}
-
-/** Asserts that `error` is an instance of exactly `type` (not a subclass) and, if given, that its message matches. */
-export function assertError(
-  error: unknown,
-  type: new (...args: any[]) => Error,
-  message?: string | RegExp,
-): asserts error is Error {
-  assert.ok(
-    error instanceof Error && error.constructor === type,
-    `expected a ${type.name}, got ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
-  );
-  assert.equal(error.name, type.name);
-  if (typeof message === "string") assert.equal(error.message, message);
-  else if (message !== undefined) assert.match(error.message, message);
 }
 
 /**
