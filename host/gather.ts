@@ -59,7 +59,6 @@ export function gather(aws: Iterable<Awaitable<unknown>>, options: GatherOptions
     return empty;
   }
 
-  const byInput = new Map<unknown, Future<unknown>>();
   const children: Future<unknown>[] = [];
   const alreadyDone: Future<unknown>[] = [];
   let loop: Loop | undefined;
@@ -98,21 +97,50 @@ export function gather(aws: Iterable<Awaitable<unknown>>, options: GatherOptions
     }
   };
 
+  // asyncio de-duplicates the inputs with a dict. Futures and tasks (the
+  // common case) need no map: one already in this gather has onChildDone
+  // among its waiters, or is in the done set. Other inputs (coroutines)
+  // become new tasks, keyed in a map made on first need.
+  let byInput: Map<unknown, Future<unknown>> | undefined;
+  let doneSet: Set<Future<unknown>> | undefined;
+  const loopOption: { loop?: Loop } = {};
   for (const input of inputs) {
-    let child = byInput.get(input);
-    if (child === undefined) {
-      child = ensureFuture(input as Awaitable<unknown>, loop === undefined ? {} : { loop });
-      loop ??= child._loop;
-      distinct++;
+    let child: Future<unknown>;
+    if (input instanceof Future) {
+      child = input;
+      if (waitsWith(child, onChildDone) || doneSet?.has(child)) {
+        children.push(child);
+        continue;
+      }
+    } else {
+      byInput ??= new Map();
+      const known = byInput.get(input);
+      if (known !== undefined) {
+        children.push(known);
+        continue;
+      }
+      child = ensureFuture(input as Awaitable<unknown>, loopOption);
       byInput.set(input, child);
-      if (child.done()) alreadyDone.push(child);
-      else child.addDoneCallback(onChildDone);
+    }
+    if (loop === undefined) loop = loopOption.loop = child._loop;
+    distinct++;
+    if (child.done()) {
+      alreadyDone.push(child);
+      (doneSet ??= new Set()).add(child);
+    } else {
+      child.addDoneCallback(onChildDone);
     }
     children.push(child);
   }
   outer = new GatheringFuture(loop!, children);
   for (const child of alreadyDone) onChildDone(child);
   return outer;
+}
+
+/** True if `fn` is among `future`'s done callbacks. */
+function waitsWith(future: Future<unknown>, fn: unknown): boolean {
+  const waiters = future._waiters;
+  return waiters === fn || (Array.isArray(waiters) && waiters.includes(fn as never));
 }
 
 /** The future gather() returns: cancelling it cancels the children. */
