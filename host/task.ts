@@ -8,6 +8,8 @@
  * - A coroutine talks to its task only by what it yields:
  *   `undefined` or a `SleepOp` of 0 ms → run again next iteration;
  *   a `SleepOp` → run again when the core's timer fires;
+ *   a `WaitOp` → join that wait line in the core (a lock, a queue...) and
+ *   run again when woken from it;
  *   a `Future` → run again when it is done (its result is sent in, or its
  *   exception thrown in); a thenable → wrapped in a future, same.
  *   Anything else is thrown back into the coroutine as a TypeError.
