@@ -363,11 +363,6 @@ export class Core {
     return this.pendingSleeps > 0 || this.#status![S_TIMERS]! > 0;
   }
 
-  /** Timers armed as of the last call. */
-  timerCount(): number {
-    return this.#status![S_TIMERS]!;
-  }
-
   /** Earliest armed deadline as of the last call, or -1 when none. */
   nextDeadline(): number {
     return this.#statusF64[S_NEXT_DEADLINE_F64]!;
@@ -412,10 +407,5 @@ export class Core {
       `spindle's core rejected command ${this.#status![S_LAST_ERROR_OP]} for slot ` +
         `${this.#status![S_LAST_ERROR_INDEX]}: ${ERROR_TEXT[code] ?? code}; please report this as a bug`,
     );
-  }
-
-  /** What each core error code means, for messages. */
-  static describe(code: number): string {
-    return ERROR_TEXT[code] ?? `error ${code}`;
   }
 }

@@ -816,7 +816,7 @@ function checkTime(value: unknown, method: string, what: string): void {
 }
 
 /** The coroutine to run for `value`: itself, or a wrapper for other awaitables. */
-export function toCoroutine<T>(value: Awaitable<T> | Coroutine<T>, caller: string): Coroutine<T> {
+function toCoroutine<T>(value: Awaitable<T> | Coroutine<T>, caller: string): Coroutine<T> {
   // Operations such as sleep() look like iterators, and some are shared:
   // only real generators run as they are, everything else gets its own.
   if (typeof value === "object" && value !== null && isNativeGenerator(value)) return value as Coroutine<T>;
