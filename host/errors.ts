@@ -73,6 +73,14 @@ export class LimitOverrunError extends Error {
   }
 }
 
+/**
+ * The connection was lost while a StreamWriter waited to drain (Python's
+ * builtin ConnectionResetError, which asyncio raises there).
+ */
+export class ConnectionResetError extends Error {
+  override name = "ConnectionResetError";
+}
+
 /** Several errors raised together (Python's ExceptionGroup), as an AggregateError. */
 export class ExceptionGroup extends AggregateError {
   override name = "ExceptionGroup";

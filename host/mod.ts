@@ -17,6 +17,7 @@ export { ensureFuture, type EnsureFutureOptions } from "./ensure_future.ts";
 export {
   BrokenBarrierError,
   CancelledError,
+  ConnectionResetError,
   ExceptionGroup,
   IncompleteReadError,
   InvalidStateError,
@@ -43,6 +44,18 @@ export { type Main, run, Runner, type RunOptions } from "./runner.ts";
 export { getRunningLoop } from "./_running.ts";
 export { shield } from "./shield.ts";
 export { sleep } from "./sleep.ts";
+export {
+  type ClientConnected,
+  openConnection,
+  type OpenConnectionOptions,
+  type Separator,
+  Server,
+  startServer,
+  type StartServerOptions,
+  StreamReader,
+  type StreamReaderOptions,
+  StreamWriter,
+} from "./streams.ts";
 export { allTasks, createTask, currentTask, eagerTaskFactory, Task, type TaskOptions } from "./task.ts";
 export { TaskGroup, taskGroup } from "./task_group.ts";
 export { Timeout, timeout, timeoutAt } from "./timeout.ts";

@@ -7,4 +7,4 @@
 import { nodeLikePlatform } from "./node.ts";
 import type { Platform } from "./types.ts";
 
-export const bunPlatform: Platform = nodeLikePlatform("bun");
+export const bunPlatform: Platform = nodeLikePlatform("bun", { net: undefined, processes: undefined });

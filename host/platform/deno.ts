@@ -43,4 +43,6 @@ export const denoPlatform: Platform = {
       return undefined; // no --allow-env
     }
   },
+  net: undefined,
+  processes: undefined,
 };

@@ -18,10 +18,14 @@ interface NodeProcess {
 declare const process: NodeProcess;
 declare function setImmediate(fn: () => void): unknown;
 
-/** Node's adapter; Bun's reuses it with its own name. */
-export function nodeLikePlatform(name: string): Platform {
+/** The I/O adapters a runtime plugs into its Platform. */
+export type IoAdapters = Pick<Platform, "net" | "processes">;
+
+/** Node's adapter; Bun's reuses it with its own name and I/O. */
+export function nodeLikePlatform(name: string, io: IoAdapters): Platform {
   return {
     name,
+    ...io,
     macrotask: (fn) => {
       setImmediate(fn);
     },
@@ -43,4 +47,4 @@ export function nodeLikePlatform(name: string): Platform {
   };
 }
 
-export const nodePlatform: Platform = nodeLikePlatform("node");
+export const nodePlatform: Platform = nodeLikePlatform("node", { net: undefined, processes: undefined });

@@ -6,6 +6,8 @@
  * @module
  */
 
+import type { NetAdapter, ProcessAdapter } from "./io_types.ts";
+
 /** A host timer, as returned by {@linkcode Platform.setTimer}. */
 export type HostTimer = unknown;
 
@@ -36,4 +38,8 @@ export interface Platform {
   interruptDefault(): void;
   /** An environment variable, or undefined when absent or not readable. */
   env(name: string): string | undefined;
+  /** TCP sockets, or undefined where the runtime has none (browsers). */
+  readonly net: NetAdapter | undefined;
+  /** Child processes, or undefined where the runtime has none (browsers, workerd). */
+  readonly processes: ProcessAdapter | undefined;
 }

@@ -17,4 +17,6 @@ export const webPlatform: Platform = {
   onSignal: () => undefined,
   interruptDefault() {},
   env: () => undefined,
+  net: undefined,
+  processes: undefined,
 };
