@@ -8,7 +8,7 @@
 import { ensureFuture } from "./ensure_future.ts";
 import { Future } from "./future.ts";
 import type { Loop } from "./loop.ts";
-import type { Awaitable, Operation } from "./operation.ts";
+import { type Awaitable, isCoroutine, type Operation } from "./operation.ts";
 import { getRunningLoop } from "./_running.ts";
 
 /** Options for {@linkcode gather}. */
@@ -50,6 +50,10 @@ export function gather(aws: Iterable<Awaitable<unknown>>, options?: GatherOption
 export function gather(aws: Iterable<Awaitable<unknown>>, options: GatherOptions = {}): Future<unknown[]> {
   if (aws === null || typeof (aws as Iterable<unknown>)[Symbol.iterator] !== "function" || aws instanceof Future) {
     throw new TypeError("gather() needs an array (or iterable) of awaitables: gather([a, b])");
+  }
+  if (isCoroutine(aws)) {
+    // asyncio's gather(a, b) habit: iterating a coroutine would run it as a list.
+    throw new TypeError("gather() takes one array of awaitables, got a coroutine: write gather([a, b])");
   }
   const returnExceptions = options.returnExceptions === true;
   const inputs = [...aws];

@@ -1,3 +1,4 @@
+// @needs os: sends SIGUSR1 to a child process and counts process signal listeners
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { Loop, RuntimeError } from "../host/mod.ts";

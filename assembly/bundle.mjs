@@ -1,0 +1,78 @@
+// Packages spindle into dist/ after assembly/build.mjs has built the core:
+//   dist/spindle.js          ESM for Node, Deno and other hosts (core embedded as bytes)
+//   dist/spindle.browser.js  minified ESM for browsers (the size budget is its gzipped size)
+//   dist/spindle.workerd.js  ESM for workerd / edge runtimes, importing dist/core.wasm as a module
+//   dist/types/              declarations for all of them
+// Fails if a browser or workerd bundle would import a platform module
+// (node:*): spindle loads those only at run time, on runtimes that have them.
+// Run by `npm run build`.
+import { execFileSync } from "node:child_process";
+import { copyFile, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { build } from "esbuild";
+
+const DIST = "dist";
+await rm(DIST, { recursive: true, force: true });
+await mkdir(DIST, { recursive: true });
+
+/** Keeps `import core from ".../core.wasm"` as an import of dist/core.wasm, for runtimes that load modules. */
+const wasmModule = {
+  name: "wasm-module",
+  setup(build) {
+    build.onResolve({ filter: /core\.wasm$/ }, () => ({ path: "./core.wasm", external: true }));
+  },
+};
+
+/** A bundle must never import `node:*` statically: that breaks browsers and workerd. */
+async function bundle(entry, outfile, options) {
+  const result = await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    format: "esm",
+    target: "es2022",
+    legalComments: "none",
+    logLevel: "warning",
+    metafile: true,
+    ...options,
+  });
+  const imports = Object.values(result.metafile.outputs).flatMap((output) => output.imports);
+  const platformImports = imports.filter((i) => i.path.startsWith("node:"));
+  if (platformImports.length > 0) {
+    throw new Error(`${outfile} imports ${platformImports.map((i) => i.path).join(", ")}: load them at run time`);
+  }
+  return readFile(outfile);
+}
+
+await bundle("host/mod.ts", join(DIST, "spindle.js"), { platform: "neutral" });
+const browser = await bundle("host/mod.ts", join(DIST, "spindle.browser.js"), { platform: "browser", minify: true });
+await bundle("host/workerd.ts", join(DIST, "spindle.workerd.js"), {
+  platform: "neutral",
+  conditions: ["workerd", "worker"],
+  plugins: [wasmModule],
+});
+await copyFile("build/core.wasm", join(DIST, "core.wasm"));
+
+// Declarations: tsc writes .d.ts files that import "./x.ts"; consumers resolve "./x.js" to x.d.ts.
+execFileSync("node_modules/.bin/tsc", ["-p", "assembly/tsconfig.types.json"], { stdio: "inherit" });
+const typesDir = join(DIST, "types");
+for (const file of await readdir(typesDir, { recursive: true })) {
+  if (!file.endsWith(".d.ts")) continue;
+  const path = join(typesDir, file);
+  const text = await readFile(path, "utf8");
+  let rewritten = text.replace(/(from\s+"\.{1,2}\/[^"]*?)\.ts"/g, '$1.js"');
+  // Locks and semaphores are Disposable: the entry points bring that lib along.
+  if (file === "mod.d.ts" || file === "workerd.d.ts") {
+    rewritten = `/// <reference lib="esnext.disposable" />\n${rewritten}`;
+  }
+  await writeFile(path, rewritten);
+}
+
+const core = await readFile("build/core.wasm");
+const kb = (n) => `${(n / 1024).toFixed(1)} KiB`;
+console.log(
+  `size budget: core.wasm ${kb(core.length)} (${kb(gzipSync(core).length)} gzipped); ` +
+    `browser bundle ${kb(browser.length)} (${kb(gzipSync(browser).length)} gzipped, core embedded twice: ` +
+    `WebAssembly bytes and the JavaScript fallback)`,
+);
