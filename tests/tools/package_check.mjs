@@ -58,10 +58,12 @@ try {
   runIn("deno", bin("deno"), ["run", "-A", "--no-check", "main.ts"], "dist/spindle.js");
 
   // Bundlers pick the browser and workerd builds, and neither may import node:*.
-  for (const [label, options, expected] of [
-    ["browser bundle", { platform: "browser" }, "dist/spindle.browser.js"],
-    ["workerd bundle", { platform: "neutral", conditions: ["workerd", "worker"] }, "dist/spindle.workerd.js"],
-  ]) {
+  for (
+    const [label, options, expected] of [
+      ["browser bundle", { platform: "browser" }, "dist/spindle.browser.js"],
+      ["workerd bundle", { platform: "neutral", conditions: ["workerd", "worker"] }, "dist/spindle.workerd.js"],
+    ]
+  ) {
     const result = await build({
       entryPoints: [join(project, "main.mjs")],
       bundle: true,
