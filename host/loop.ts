@@ -37,6 +37,7 @@ import {
 import { platform } from "./platform/detect.ts";
 import type { HostTimer } from "./platform/types.ts";
 import { Task, type TaskConstructorOptions, type TaskOptions } from "./task.ts";
+import { _runInExecutor, type FunctionExports, type JobArgs, type JobResult, type WorkerPool } from "./worker_pool.ts";
 
 /** Options for {@linkcode Loop}. */
 export interface LoopOptions {
@@ -372,6 +373,44 @@ export class Loop {
     remove();
     this.#signalHandlers.delete(signal);
     return true;
+  }
+
+  // ---- executors ----
+
+  /**
+   * Runs `func(...args)` on a worker of `executor` and returns a future for
+   * its result (asyncio's run_in_executor). `func` is the name of a function
+   * the pool's module exports, or a self-contained function (see
+   * toThread()); with `executor` null, the default pool runs it, which takes
+   * functions only. Cancelling the future terminates the job's worker.
+   *
+   * @example
+   * ```ts
+   * const sum = yield* getRunningLoop().runInExecutor(pool, "add", 1, 2);
+   * ```
+   * @throws {TypeError} for an executor that is not a WorkerPool or null, a
+   *   func that is neither an export name nor a function that can travel
+   *   as source, or an argument that cannot be cloned
+   * @throws {RuntimeError} when the loop or the pool is closed, or the
+   *   platform has no worker threads
+   */
+  runInExecutor<A extends unknown[], R>(
+    executor: WorkerPool<any> | null,
+    func: (...args: A) => R,
+    ...args: A
+  ): Future<Awaited<R>>;
+  runInExecutor<M, K extends FunctionExports<M>>(
+    executor: WorkerPool<M>,
+    func: K,
+    ...args: JobArgs<M[K]>
+  ): Future<JobResult<M[K]>>;
+  runInExecutor(
+    executor: WorkerPool<any> | null,
+    func: string | ((...args: any[]) => unknown),
+    ...args: unknown[]
+  ): Future<unknown> {
+    this.#checkOpen();
+    return _runInExecutor(this, executor, func, args);
   }
 
   // ---- errors ----

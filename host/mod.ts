@@ -56,10 +56,33 @@ export {
   type StreamReaderOptions,
   StreamWriter,
 } from "./streams.ts";
+export {
+  type CommunicateResult,
+  createSubprocessExec,
+  createSubprocessShell,
+  DEVNULL,
+  INHERIT,
+  PIPE,
+  Process,
+  type ProcessWith,
+  type StdioOption,
+  STDOUT,
+  type SubprocessOptions,
+} from "./subprocess.ts";
 export { allTasks, createTask, currentTask, eagerTaskFactory, Task, type TaskOptions } from "./task.ts";
 export { TaskGroup, taskGroup } from "./task_group.ts";
 export { Timeout, timeout, timeoutAt } from "./timeout.ts";
+export { toThread } from "./to_thread.ts";
 export { call, until } from "./until.ts";
 export { ALL_COMPLETED, FIRST_COMPLETED, FIRST_EXCEPTION, type ReturnWhen, wait, type WaitOptions } from "./wait.ts";
 export { waitFor } from "./wait_for.ts";
+export {
+  type AnyModule,
+  type FunctionExports,
+  type JobArgs,
+  type JobResult,
+  WorkerPool,
+  type WorkerPoolOptions,
+  type WorkerPoolStats,
+} from "./worker_pool.ts";
 export { type CoreKind, coreKind, setCoreModule } from "./_core.ts";

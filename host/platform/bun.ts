@@ -5,6 +5,12 @@
  */
 
 import { nodeLikePlatform } from "./node.ts";
+import { bunProcesses } from "./process_bun.ts";
 import type { Platform } from "./types.ts";
+import { webWorkers } from "./worker_web.ts";
 
-export const bunPlatform: Platform = nodeLikePlatform("bun", { net: undefined, processes: undefined });
+export const bunPlatform: Platform = nodeLikePlatform("bun", {
+  net: undefined,
+  processes: bunProcesses,
+  workers: webWorkers,
+});

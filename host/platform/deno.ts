@@ -6,7 +6,9 @@
  */
 
 import { messageChannelMacrotask } from "./_message_channel.ts";
+import { denoProcesses } from "./process_deno.ts";
 import type { HostTimer, Platform } from "./types.ts";
+import { nodeWorkers } from "./worker_node.ts";
 
 interface DenoNamespace {
   addSignalListener(signal: string, fn: () => void): void;
@@ -44,5 +46,7 @@ export const denoPlatform: Platform = {
     }
   },
   net: undefined,
-  processes: undefined,
+  processes: denoProcesses,
+  // node:worker_threads, not the Web Worker: see worker_node.ts.
+  workers: nodeWorkers,
 };

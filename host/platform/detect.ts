@@ -10,12 +10,13 @@ import { denoPlatform } from "./deno.ts";
 import { nodePlatform } from "./node.ts";
 import type { Platform } from "./types.ts";
 import { webPlatform } from "./web.ts";
+import { workerdPlatform } from "./workerd.ts";
 
 function detect(): Platform {
   const g = globalThis as Record<string, unknown>;
   const nav = g.navigator as { userAgent?: string } | undefined;
   // workerd imitates Node with recent compatibility dates: rule it out first.
-  if (nav?.userAgent === "Cloudflare-Workers") return webPlatform;
+  if (nav?.userAgent === "Cloudflare-Workers") return workerdPlatform;
   if (typeof g.Deno === "object" && g.Deno !== null) return denoPlatform;
   if (typeof g.Bun === "object" && g.Bun !== null) return bunPlatform;
   const proc = g.process as { versions?: { node?: string } } | undefined;

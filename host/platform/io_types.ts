@@ -107,7 +107,7 @@ export type StdioMode = "pipe" | "inherit" | "ignore";
 export interface SpawnOptions {
   stdin: StdioMode;
   stdout: StdioMode;
-  /** "stdout": into the same pipe as stdout (asyncio's STDOUT). */
+  /** "stdout": into the same pipe as stdout (asyncio's STDOUT); only with stdout "pipe". */
   stderr: StdioMode | "stdout";
   /** Working directory; the parent's when absent. */
   cwd?: string;
@@ -115,7 +115,20 @@ export interface SpawnOptions {
   env?: Record<string, string>;
 }
 
-/** A started child process. */
+/**
+ * A started child process.
+ *
+ * Its pipes are transports with these extra rules:
+ * - stdout and stderr are source-only; each closes itself once it has
+ *   delivered EOF or an error (its `closed` then resolves). close() and
+ *   abort() release the pipe early and deliver EOF. Nothing is lost before
+ *   start(): the child may write, and even exit, before its reader is
+ *   attached (Node discards a child's output that nobody listens to).
+ * - stdin is sink-only; end() and close() close the pipe once the queued
+ *   bytes are written. A write the child can no longer receive (it closed
+ *   its end, or exited) fails the sink with an error whose `code` is
+ *   "EPIPE", then the transport closes.
+ */
 export interface ChildProcess {
   readonly pid: number;
   /** The child's stdin when piped (a sink-only transport; closing it sends EOF), else null. */
@@ -126,12 +139,21 @@ export interface ChildProcess {
   readonly stderr: Transport | null;
   /** asyncio's returncode once the child has exited: its exit code, or -N if signal N killed it. Never rejects. */
   readonly exited: Promise<number>;
-  /** Sends `signal` ("SIGTERM", "SIGKILL", a number); does nothing once the child has exited. */
+  /**
+   * Sends `signal` (a name such as "SIGTERM", or a number); does nothing
+   * once the child has exited.
+   *
+   * @throws {RangeError} for a signal this system does not have
+   */
   kill(signal: string | number): void;
 }
 
 /** Child processes for runtimes that have them (platform.processes). */
 export interface ProcessAdapter {
-  /** Starts `command` with `args` (no shell); rejects with the runtime's error when it cannot (ENOENT, ...). */
+  /**
+   * Starts `command` with `args` (no shell, the PATH is searched); rejects
+   * with the runtime's error when it cannot, its `code` set where the
+   * runtime knows it ("ENOENT" for a missing command or directory, ...).
+   */
   spawn(command: string, args: readonly string[], options: SpawnOptions): Promise<ChildProcess>;
 }

@@ -5,7 +5,9 @@
  * @module
  */
 
+import { nodeProcesses } from "./process_node.ts";
 import type { HostTimer, Platform } from "./types.ts";
+import { nodeWorkers } from "./worker_node.ts";
 
 interface NodeProcess {
   on(event: string, fn: () => void): void;
@@ -19,7 +21,7 @@ declare const process: NodeProcess;
 declare function setImmediate(fn: () => void): unknown;
 
 /** The I/O adapters a runtime plugs into its Platform. */
-export type IoAdapters = Pick<Platform, "net" | "processes">;
+export type IoAdapters = Pick<Platform, "net" | "processes" | "workers">;
 
 /** Node's adapter; Bun's reuses it with its own name and I/O. */
 export function nodeLikePlatform(name: string, io: IoAdapters): Platform {
@@ -47,4 +49,8 @@ export function nodeLikePlatform(name: string, io: IoAdapters): Platform {
   };
 }
 
-export const nodePlatform: Platform = nodeLikePlatform("node", { net: undefined, processes: undefined });
+export const nodePlatform: Platform = nodeLikePlatform("node", {
+  net: undefined,
+  processes: nodeProcesses,
+  workers: nodeWorkers,
+});

@@ -7,6 +7,7 @@
  */
 
 import type { NetAdapter, ProcessAdapter } from "./io_types.ts";
+import type { WorkerAdapter } from "./worker_types.ts";
 
 /** A host timer, as returned by {@linkcode Platform.setTimer}. */
 export type HostTimer = unknown;
@@ -42,4 +43,6 @@ export interface Platform {
   readonly net: NetAdapter | undefined;
   /** Child processes, or undefined where the runtime has none (browsers, workerd). */
   readonly processes: ProcessAdapter | undefined;
+  /** Worker threads, or undefined where the runtime has none (workerd). */
+  readonly workers: WorkerAdapter | undefined;
 }

@@ -7,6 +7,7 @@
 
 import { messageChannelMacrotask } from "./_message_channel.ts";
 import type { HostTimer, Platform } from "./types.ts";
+import { webWorkers } from "./worker_web.ts";
 
 export const webPlatform: Platform = {
   name: "browser",
@@ -19,4 +20,5 @@ export const webPlatform: Platform = {
   env: () => undefined,
   net: undefined,
   processes: undefined,
+  workers: webWorkers,
 };
