@@ -131,6 +131,8 @@ export class Loop {
   #taskFactory: TaskFactory | null = null;
   #unretrieved = new Set<Future<unknown>>();
   readonly #signalHandlers = new Map<string, () => void>();
+  /** Resources to release when the loop closes (children still running, ...). */
+  readonly #closeHooks = new Set<() => void>();
   readonly #plainTaskOptions: TaskConstructorOptions = { loop: this };
   readonly #drive = () => this.#driveNow();
   readonly #timerFired = () => {
@@ -330,6 +332,14 @@ export class Loop {
       }
     }
     this.#closed = true;
+    for (const hook of [...this.#closeHooks]) {
+      try {
+        hook();
+      } catch (exception) {
+        this.callExceptionHandler({ message: "Error while releasing a resource at loop close", exception });
+      }
+    }
+    this.#closeHooks.clear();
     for (const remove of this.#signalHandlers.values()) remove();
     this.#signalHandlers.clear();
     this.#clearHostTimer();
@@ -573,6 +583,16 @@ export class Loop {
       future.setException(error); // a thenable whose then() throws fails the wait, not the loop
     }
     return future;
+  }
+
+  /**
+   * @internal runs `hook` when the loop closes (what asyncio leaves to a
+   * transport's finaliser); the returned function unregisters it
+   */
+  _atClose(hook: () => void): () => void {
+    this.#checkOpen();
+    this.#closeHooks.add(hook);
+    return () => this.#closeHooks.delete(hook);
   }
 
   /** @internal a VirtualClock this loop uses has moved */

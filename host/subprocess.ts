@@ -22,9 +22,9 @@
  *   drain() ends only that wait: the child runs on and can still be
  *   signalled and waited for. A task cancelled while the child is being
  *   started leaves no child behind: the one that starts is killed.
- * - A child still running when its loop closes is left running, and the
- *   runtime waits for it before it exits (asyncio kills such a child when
- *   its transport is garbage-collected): kill() it in a `finally` block.
+ * - A child still running when its loop closes is killed (SIGKILL), as
+ *   asyncio does when it closes the child's transport; kill() or wait for
+ *   it yourself to choose how it ends.
  * - Signals go only to a child that has not exited. asyncio raises
  *   ProcessLookupError for a signal sent after wait() has returned; spindle
  *   does nothing, as Popen.send_signal() does for a finished child: the
@@ -35,6 +35,8 @@
 
 import { ConnectionResetError, RuntimeError } from "./errors.ts";
 import { gather } from "./gather.ts";
+import type { Loop } from "./loop.ts";
+import { getRunningLoop } from "./_running.ts";
 import { type Coroutine, describe, type Operation } from "./operation.ts";
 import { platform } from "./platform/detect.ts";
 import type { ChildProcess, ProcessAdapter, SpawnOptions, StdioMode, Transport } from "./platform/io_types.ts";
@@ -182,9 +184,11 @@ export class Process {
   readonly #finished: Promise<number>;
 
   /** @internal made by createSubprocessExec() and createSubprocessShell() */
-  constructor(child: ChildProcess, limit: number | undefined) {
+  constructor(child: ChildProcess, limit: number | undefined, loop: Loop) {
     this.pid = child.pid;
     this.#child = child;
+    const forget = loop._atClose(() => abandon(child));
+    child.exited.then(forget);
     this.stdin = child.stdin === null ? null : new StreamWriter(child.stdin);
     this.stdout = child.stdout === null ? null : attachReader(child.stdout, limit);
     this.stderr = child.stderr === null ? null : attachReader(child.stderr, limit);
@@ -309,7 +313,7 @@ function start<O extends SubprocessOptions>(
         pending.then(abandon, () => {});
         throw error;
       }
-      return new Process(child, limit) as ProcessWith<O>;
+      return new Process(child, limit, getRunningLoop()) as ProcessWith<O>;
     },
   };
 }

@@ -513,6 +513,15 @@ describe("subprocesses", () => {
     });
   });
 
+  test("a child still running when its loop closes is killed, like asyncio closing its transport", async () => {
+    const proc = await run(function* () {
+      return yield* exec("sleep", ["600"], { stdout: PIPE });
+    });
+    // The loop is closed: nothing waits for the child, so its exit is awaited on the promise side.
+    for (let i = 0; proc.returncode === null && i < 1000; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(proc.returncode, -9);
+  });
+
   test("the suite leaves no child process behind", () => {
     assert.ok(started.length > 30, `${started.length} processes`);
     for (const proc of started) {
