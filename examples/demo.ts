@@ -71,3 +71,7 @@ await run(function* dinner() {
   const dishes = yield* gather([cook("pasta", 3), cook("salad", 1), cook("soup", 2)]);
   console.log(`served in order: ${dishes.join(", ")}, after ${Math.round((Date.now() - started) / 1000)} s`);
 });
+
+// Subprocesses: commands, a shell pipeline, a conversation over stdin/stdout (examples/subprocess.ts).
+console.log("\n--- subprocesses ---");
+await import("./subprocess.ts");
