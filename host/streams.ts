@@ -89,6 +89,7 @@ export class StreamReader {
     this.#failed = true;
     this.#exception = error;
     const waiter = this.#waiter;
+    this.#waiter = null;
     if (waiter !== null && !waiter.done() && !waiter._loop.isClosed()) waiter.setException(error);
   }
 
@@ -281,12 +282,15 @@ export class StreamReader {
     try {
       yield* waiter;
     } finally {
-      this.#waiter = null;
+      // Woken, the waiter was already let go (another task may wait now); cancelled, it is let go here.
+      if (this.#waiter === waiter) this.#waiter = null;
     }
   }
 
+  /** asyncio's _wakeup_waiter(): the waiting read is let go at once, so another may wait before it resumes. */
   #wakeup(): void {
     const waiter = this.#waiter;
+    this.#waiter = null;
     if (waiter !== null && !waiter.done() && !waiter._loop.isClosed()) waiter.setResult(undefined);
   }
 
@@ -318,6 +322,8 @@ export class StreamWriter {
   #eofWritten = false;
   #closing = false;
   #lost = false;
+  /** The error the connection was lost with, if it failed; waitClosed() raises it. */
+  #lostError: unknown = undefined;
   readonly #drainWaiters: Future<void>[] = [];
 
   /** A writer over `transport`; `reader` is the same connection's reader, whose errors drain() reports. */
@@ -379,9 +385,13 @@ export class StreamWriter {
     return this.#closing || this.#lost;
   }
 
-  /** Waits until the transport is closed. */
+  /**
+   * Waits until the transport is closed.
+   *
+   * @throws the error the connection failed with (a peer reset, ...), as asyncio's wait_closed() does
+   */
   waitClosed(): Operation<void> {
-    return until(this.#transport.closed);
+    return this.#waitClosed();
   }
 
   /** asyncio's get_extra_info(): "peername" and "sockname" as `[host, port]`, else `defaultValue`. */
@@ -423,6 +433,11 @@ export class StreamWriter {
     }
   }
 
+  *#waitClosed(): Generator<unknown, void, unknown> {
+    yield* until(this.#transport.closed);
+    if (this.#lostError !== undefined) throw this.#lostError;
+  }
+
   #sink(method: string) {
     const sink = this.#transport.sink;
     if (sink === null) throw new RuntimeError(`${method} needs a writable transport, and this one is read-only`);
@@ -438,6 +453,7 @@ export class StreamWriter {
   #connectionLost(error: unknown): void {
     if (this.#lost) return;
     this.#lost = true;
+    this.#lostError = error;
     this.#paused = false;
     this.#settleDrainWaiters(error);
   }
@@ -486,8 +502,25 @@ export function openConnection(
   const net = requireNet("openConnection()");
   return {
     *[Symbol.iterator]() {
-      const transport = yield* call((signal) => net.connect(host, port, { tls, signal }));
-      return streamPair(transport, limit);
+      const loop = getRunningLoop();
+      // The adapter closes what it opened once `signal` aborts. A connection that arrived but that
+      // the cancelled task never saw (it was cancelled with the result on its way) is closed here.
+      const attempt = { abandoned: false, arrived: null as Transport | null };
+      let transport: Transport;
+      try {
+        transport = yield* call((signal) =>
+          net.connect(host, port, { tls, signal }).then((arrived) => {
+            if (attempt.abandoned) arrived.abort();
+            else attempt.arrived = arrived;
+            return arrived;
+          })
+        );
+      } catch (error) {
+        attempt.abandoned = true;
+        attempt.arrived?.abort();
+        throw error;
+      }
+      return streamPair(transport, limit, loop);
     },
   };
 }
@@ -537,8 +570,17 @@ export function startServer(
     *[Symbol.iterator]() {
       const loop = getRunningLoop();
       const server = new Server(loop, clientConnected, limit);
-      const listener = yield* until(net.listen(host, port, (transport) => server._accept(transport)));
-      server._listening(listener);
+      try {
+        // _listening() closes a listener that arrives for a server already closed (a cancelled start).
+        yield* until(
+          net.listen(host, port, (transport) => server._accept(transport)).then((listener) => {
+            server._listening(listener);
+          }),
+        );
+      } catch (error) {
+        server.close(); // listening failed, or the task was cancelled: nothing may stay open
+        throw error;
+      }
       return server;
     },
   };
@@ -559,12 +601,19 @@ export class Server {
   /** waitClosed()'s futures; null once the server is closed and every connection is gone. */
   #waiters: Future<void>[] | null = [];
   #serving: Future<never> | null = null;
+  /** Unregisters the loop-close hook, once the server is closed and its connections are gone. */
+  readonly #forgetAtClose: () => void;
 
   /** @internal made by startServer() */
   constructor(loop: Loop, clientConnected: ClientConnected, limit: number | undefined) {
     this.#loop = loop;
     this.#clientConnected = clientConnected;
     this.#limit = limit;
+    // A server left open when its loop closes would keep the process alive for nothing: close it then.
+    this.#forgetAtClose = loop._atClose(() => {
+      this.close();
+      this.abortClients();
+    });
   }
 
   /** Where the server listens; `port` is the real one when 0 was asked for. */
@@ -642,7 +691,7 @@ export class Server {
       this.#transports.delete(transport);
       this.#wakeupIfGone();
     });
-    const [reader, writer] = streamPair(transport, this.#limit);
+    const [reader, writer] = streamPair(transport, this.#limit, loop);
     let result: unknown;
     try {
       result = this.#clientConnected(reader, writer);
@@ -654,7 +703,9 @@ export class Server {
     if (coro === null) return;
     const task = loop.createTask(coro as Coroutine<unknown>);
     task.addDoneCallback(() => {
-      if (!task.cancelled() && task.exception() !== undefined) this.#handlerFailed(task.exception(), transport);
+      // asyncio closes the connection of a handler that was cancelled or failed (and reports the failure).
+      if (task.cancelled()) transport.close();
+      else if (task.exception() !== null) this.#handlerFailed(task.exception(), transport); // null: it returned
     });
   }
 
@@ -691,14 +742,21 @@ export class Server {
     const waiters = this.#waiters;
     if (!this.#closed || this.#transports.size > 0 || waiters === null) return;
     this.#waiters = null;
+    this.#forgetAtClose();
     for (const waiter of waiters) {
       if (!waiter.done() && !waiter._loop.isClosed()) waiter.setResult(undefined);
     }
   }
 }
 
-/** @internal a reader and a writer over one transport (connections, and subprocess pipes use each half) */
-export function streamPair(transport: Transport, limit: number | undefined): [StreamReader, StreamWriter] {
+/**
+ * @internal a reader and a writer over one connection. A connection still
+ * open when `loop` closes is aborted then: nothing would read it any more,
+ * and its socket would keep the process alive.
+ */
+export function streamPair(transport: Transport, limit: number | undefined, loop: Loop): [StreamReader, StreamWriter] {
+  const forget = loop._atClose(() => transport.abort());
+  transport.closed.then(forget);
   const reader = new StreamReader(limit === undefined ? {} : { limit });
   reader._attach(transport);
   return [reader, new StreamWriter(transport, reader)];

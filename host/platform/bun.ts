@@ -4,13 +4,14 @@
  * @module
  */
 
+import { bunNet } from "./net_bun.ts";
 import { nodeLikePlatform } from "./node.ts";
 import { bunProcesses } from "./process_bun.ts";
 import type { Platform } from "./types.ts";
 import { webWorkers } from "./worker_web.ts";
 
 export const bunPlatform: Platform = nodeLikePlatform("bun", {
-  net: undefined,
+  net: bunNet,
   processes: bunProcesses,
   workers: webWorkers,
 });

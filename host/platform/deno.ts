@@ -6,6 +6,7 @@
  */
 
 import { messageChannelMacrotask } from "./_message_channel.ts";
+import { denoNet } from "./net_deno.ts";
 import { denoProcesses } from "./process_deno.ts";
 import type { HostTimer, Platform } from "./types.ts";
 import { nodeWorkers } from "./worker_node.ts";
@@ -45,7 +46,7 @@ export const denoPlatform: Platform = {
       return undefined; // no --allow-env
     }
   },
-  net: undefined,
+  net: denoNet,
   processes: denoProcesses,
   // node:worker_threads, not the Web Worker: see worker_node.ts.
   workers: nodeWorkers,

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { nodeNet } from "./net_node.ts";
 import { nodeProcesses } from "./process_node.ts";
 import type { HostTimer, Platform } from "./types.ts";
 import { nodeWorkers } from "./worker_node.ts";
@@ -50,7 +51,7 @@ export function nodeLikePlatform(name: string, io: IoAdapters): Platform {
 }
 
 export const nodePlatform: Platform = nodeLikePlatform("node", {
-  net: undefined,
+  net: nodeNet,
   processes: nodeProcesses,
   workers: nodeWorkers,
 });

@@ -26,11 +26,13 @@
  *   instant again and again.
  * - No process: no signals, no subprocesses, no threads, no environment
  *   beyond the `process.env` object of 2026 dates; bindings reach a worker
- *   through its handler's `env`, not through spindle.
+ *   through its handler's `env`, not through spindle. TCP is outbound
+ *   only, through `cloudflare:sockets` (net_workerd.ts).
  *
  * @module
  */
 
+import { workerdNet } from "./net_workerd.ts";
 import type { HostTimer, Platform } from "./types.ts";
 
 /** `fn`, printing what it throws: workerd would drop it without a word. */
@@ -59,7 +61,7 @@ export const workerdPlatform: Platform = {
     const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
     return env?.[name];
   },
-  net: undefined,
+  net: workerdNet, // outbound only: cloudflare:sockets cannot listen
   processes: undefined,
   workers: undefined,
 };
