@@ -72,6 +72,10 @@ await run(function* dinner() {
   console.log(`served in order: ${dishes.join(", ")}, after ${Math.round((Date.now() - started) / 1000)} s`);
 });
 
+// Streams: the asyncio tutorial's echo server and client over loopback (examples/echo.ts).
+console.log("\n--- streams ---");
+await import("./echo.ts");
+
 // Subprocesses: commands, a shell pipeline, a conversation over stdin/stdout (examples/subprocess.ts).
 console.log("\n--- subprocesses ---");
 await import("./subprocess.ts");
