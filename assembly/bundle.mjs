@@ -24,7 +24,10 @@ const wasmModule = {
   },
 };
 
-/** A bundle must never import `node:*` statically: that breaks browsers and workerd. */
+/**
+ * A bundle must never import a runtime's built-in module (`node:*`, `cloudflare:*`) statically: that
+ * breaks the other runtimes and every bundler that resolves the bundle.
+ */
 async function bundle(entry, outfile, options) {
   const result = await build({
     entryPoints: [entry],
@@ -38,7 +41,7 @@ async function bundle(entry, outfile, options) {
     ...options,
   });
   const imports = Object.values(result.metafile.outputs).flatMap((output) => output.imports);
-  const platformImports = imports.filter((i) => i.path.startsWith("node:"));
+  const platformImports = imports.filter((i) => /^(node|cloudflare):/.test(i.path));
   if (platformImports.length > 0) {
     throw new Error(`${outfile} imports ${platformImports.map((i) => i.path).join(", ")}: load them at run time`);
   }

@@ -3,9 +3,9 @@
  * `connect()` from `cloudflare:sockets`. Workers cannot listen, so
  * listen() rejects with a RuntimeError that says so.
  *
- * - `cloudflare:sockets` is imported on first use with a specifier built at
- *   run time, as _node_modules.ts does for `node:*`: bundlers leave it
- *   alone, so no other runtime's bundle contains (or fails to resolve) it.
+ * - `cloudflare:sockets` is imported on first use through _node_modules.ts,
+ *   with a specifier built at run time: bundlers leave it alone, so no
+ *   other runtime's bundle contains (or fails to resolve) it.
  * - A socket is a pair of WHATWG streams. Reading pulls chunks from its
  *   readable side (each chunk is new: the receiver keeps it), and stops
  *   pulling while paused, so the stream's queue fills and workerd stops
@@ -20,6 +20,7 @@
  */
 
 import { RuntimeError } from "../errors.ts";
+import { loadBuiltinModule } from "./_node_modules.ts";
 import { abandonOnAbort, type PullConnection, PullTransport } from "./_net_shared.ts";
 import type { NetAdapter, Transport } from "./io_types.ts";
 
@@ -43,13 +44,9 @@ interface CloudflareSockets {
   ): WorkerdSocket;
 }
 
-let sockets: Promise<CloudflareSockets> | undefined;
-
 /** `import("cloudflare:sockets")`, once, with a specifier no bundler resolves. */
 function loadSockets(): Promise<CloudflareSockets> {
-  const scheme = "cloudflare";
-  sockets ??= import(`${scheme}:sockets`) as Promise<CloudflareSockets>;
-  return sockets;
+  return loadBuiltinModule<CloudflareSockets>("cloudflare", "sockets");
 }
 
 export const workerdNet: NetAdapter = {
