@@ -14,11 +14,24 @@ export const SLEEP_DONE: unique symbol = Symbol("spindle.sleepDone");
 const DONE_UNDEFINED: IteratorResult<unknown, undefined> = Object.freeze({ done: true, value: undefined });
 
 /**
- * A sleep request: the value a sleeping coroutine yields to its task. Its
- * iterator is stateless (it tells the first call from the resumption by the
- * SLEEP_DONE token), so one object serves any number of `yield*`s. It is
- * also its own "not done" IteratorResult (`done: false`, `value: this`):
- * a sleeping task keeps one small object alive, not two.
+ * A sleep request: what `sleep()` returns. `yield*` runs it in one of two
+ * ways, and the task tells them apart by what the coroutine yields.
+ *
+ * - The common way: a sleep without a result hands out the one shared
+ *   {@linkcode SLEEPING} iterator and leaves its delay in `handedMs`, which
+ *   the task takes as soon as the coroutine yields SLEEP_MARK. The
+ *   generator suspended in `yield*` then holds only that shared iterator:
+ *   the SleepOp itself is garbage at once, and a sleeping task keeps no
+ *   object of its own for its sleep (W3 weighs every byte a sleeping task
+ *   holds).
+ * - Otherwise (a result to return, or a handed-out delay not taken yet,
+ *   which only an iterator taken by hand and not stepped can cause) the
+ *   SleepOp is its own iterator, and its own "not done" IteratorResult
+ *   (`done: false`, `value: this`): the task reads `ms` from it.
+ *
+ * Both iterators are stateless between the first step and the resumption
+ * (SLEEP_DONE tells them apart), so one object serves any number of
+ * `yield*`s.
  */
 export class SleepOp<T> implements Operation<T>, Iterator<unknown, T, unknown> {
   readonly done = false;
@@ -46,9 +59,45 @@ export class SleepOp<T> implements Operation<T>, Iterator<unknown, T, unknown> {
     return { done: true, value: value as T };
   }
 
-  [Symbol.iterator](): this {
-    return this;
+  [Symbol.iterator](): Iterator<unknown, T, unknown> {
+    // yield* steps the iterator right after taking it, and the task takes the
+    // delay right after that step, so at most one delay is ever in hand.
+    if (this.result !== undefined || handedMs === handedMs) return this;
+    handedMs = this.ms;
+    return SLEEPING as Iterator<unknown, T, unknown>;
   }
+}
+
+/** What a coroutine yields for a sleep run by {@linkcode SLEEPING}: the delay is in `handedMs`. */
+export const SLEEP_MARK: unique symbol = Symbol("spindle.sleep");
+
+/** The delay of the sleep whose SLEEPING iterator was handed out last, until the task takes it; NaN when none. */
+let handedMs = NaN;
+
+const SLEEP_MARK_RESULT: IteratorYieldResult<unknown> = Object.freeze({ done: false, value: SLEEP_MARK });
+
+/** The shared iterator of result-less sleeps (see SleepOp). */
+const SLEEPING: Iterator<unknown, undefined, unknown> = Object.freeze({
+  next(sent?: unknown): IteratorResult<unknown, undefined> {
+    return sent === SLEEP_DONE ? DONE_UNDEFINED : SLEEP_MARK_RESULT;
+  },
+  throw(error?: unknown): IteratorResult<unknown, undefined> {
+    throw error;
+  },
+  return(value?: unknown): IteratorResult<unknown, undefined> {
+    return { done: true, value: value as undefined };
+  },
+});
+
+/**
+ * @internal The delay of the sleep a coroutine just yielded SLEEP_MARK for.
+ * 0 when none is in hand: only a coroutine driven by hand (stepping a shared
+ * iterator again without resuming it) can yield the mark twice.
+ */
+export function takeHandedMs(): number {
+  const ms = handedMs;
+  handedMs = NaN;
+  return ms === ms ? ms : 0;
 }
 
 /** The one `sleep(0)`: shared by every task, allocates nothing per use. */

@@ -6,8 +6,9 @@
  * - A task owns one core slot from creation until its coroutine ends; the
  *   core tracks its scheduling state, the task its outcome.
  * - A coroutine talks to its task only by what it yields:
- *   `undefined` or a `SleepOp` of 0 ms → run again next iteration;
- *   a `SleepOp` → run again when the core's timer fires;
+ *   `undefined` or a sleep of 0 ms → run again next iteration;
+ *   a sleep (SLEEP_MARK, or a `SleepOp`: see sleep.ts) → run again when
+ *   the core's timer fires;
  *   a `WaitOp` → join that wait line in the core (a lock, a queue...) and
  *   run again when woken from it;
  *   a `Future` → run again when it is done (its result is sent in, or its
@@ -33,7 +34,7 @@ import {
   isThenable,
 } from "./operation.ts";
 import { getRunningLoop } from "./_running.ts";
-import { SLEEP_DONE, SleepOp } from "./sleep.ts";
+import { SLEEP_DONE, SLEEP_MARK, SleepOp, takeHandedMs } from "./sleep.ts";
 import { WAIT_DONE, type WaitList, WaitOp } from "./_wait_list.ts";
 
 /** Options for creating a task. */
@@ -58,7 +59,7 @@ const F_SLEEPING = 2;
 const F_MUST_CANCEL = 4;
 /** Woken from a wait line and not yet resumed (see WaitList.resumed). */
 export const F_WOKEN = 8;
-/** `_resume` holds an error to throw in, not a value to send. */
+/** `_value` holds an error to throw in, not a value to send (see the fields). */
 const F_THROW = 16;
 /** Woken by a queue that holds an item (or a place) for it until it runs (see queue.ts). */
 export const F_RESERVED = 32;
@@ -78,11 +79,12 @@ export class Task<T = unknown> extends Future<T> {
   // Few fields, because every live task pays for each (8 bytes on Node 20):
   // booleans share `_flags`, what only cancellation and debugging need lives
   // in `_cold`, and one slot holds either the future or the line waited on.
+  // While the task is pending, Future's `_value` (its outcome, once done)
+  // holds what the next step sends in, or throws in when F_THROW is set.
   /** @internal */ _coro: Coroutine<T>;
   /** @internal core slot and its generation */ _slot: number;
   /** @internal */ _gen: number;
   /** @internal a string, or the N of a default "Task-N" made on demand */ _name: string | number;
-  /** @internal what the next step sends in, or throws in when F_THROW is set */ _resume: unknown = undefined;
   /** @internal the future (asyncio's _fut_waiter) or wait line this task waits on */ _waitingOn:
     | Future<unknown>
     | WaitList
@@ -215,13 +217,27 @@ export class Task<T = unknown> extends Future<T> {
 
   /** @internal the next step throws `error` into the coroutine */
   _throwNextStep(error: unknown): void {
-    this._resume = error;
+    this._value = error;
     this._flags |= F_THROW;
   }
 
   /** @internal the CancelledError for this task's own pending cancellation */
   _makeCancelledErrorForTask(): CancelledError {
     return makeCancelledError(this._cold?.cancelMessage);
+  }
+
+  /** @internal the coroutine yielded a sleep of `ms`: run again when its timer fires (next iteration for 0) */
+  _sleep(ms: number): void {
+    this._value = SLEEP_DONE;
+    const loop = this._loop;
+    if (this._flags & F_MUST_CANCEL) {
+      this._cancelNow();
+    } else if (ms > 0) {
+      this._flags |= F_SLEEPING;
+      loop._core.sleep(this._slot, this._gen, loop.time() + ms);
+    } else {
+      loop._scheduleSlot(this._slot, this._gen);
+    }
   }
 
   /**
@@ -234,9 +250,9 @@ export class Task<T = unknown> extends Future<T> {
     if (this._state !== PENDING) return super._run();
     const loop = this._loop;
     const flags = this._flags;
-    let resume = this._resume;
+    let resume = this._value; // pending: what to send in (see the fields)
     let throwing = false;
-    this._resume = undefined;
+    this._value = undefined;
     // The common resumption (after sleep(0) or a wake-up from a line) has no
     // flag but F_NATIVE and no future to read: it skips all of this.
     if ((flags & ~F_NATIVE) !== 0 || this._waitingOn !== null) {
@@ -293,18 +309,12 @@ export class Task<T = unknown> extends Future<T> {
     }
 
     const yielded = step.value;
-    if (yielded instanceof SleepOp) {
-      this._resume = SLEEP_DONE;
-      if (this._flags & F_MUST_CANCEL) {
-        this._cancelNow();
-      } else if (yielded.ms > 0) {
-        this._flags |= F_SLEEPING;
-        loop._core.sleep(this._slot, this._gen, loop.time() + yielded.ms);
-      } else {
-        loop._scheduleSlot(this._slot, this._gen);
-      }
+    if (yielded === SLEEP_MARK) {
+      this._sleep(takeHandedMs());
+    } else if (yielded instanceof SleepOp) {
+      this._sleep(yielded.ms);
     } else if (yielded instanceof WaitOp) {
-      this._resume = WAIT_DONE;
+      this._value = WAIT_DONE;
       const line = yielded.line;
       if (line.loop !== null && line.loop !== loop) {
         this._throwNextStep(

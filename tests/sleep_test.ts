@@ -250,4 +250,58 @@ describe("sleep", () => {
     assert.equal(loop.stats().tasks, 0);
     loop.close();
   });
+
+  test("a sleep kept and run again sleeps its own delay each time, whatever sleeps ran in between", async () => {
+    const { result, clock } = await runVirtual(function* () {
+      const seven = sleep(7);
+      const three = sleep(3);
+      const marks: number[] = [];
+      const start = getRunningLoop().time();
+      yield* seven;
+      marks.push(getRunningLoop().time() - start);
+      yield* three;
+      marks.push(getRunningLoop().time() - start);
+      yield* seven;
+      marks.push(getRunningLoop().time() - start);
+      return marks;
+    });
+    assert.deepEqual(result, [7, 10, 17]);
+    assert.equal(clock.now(), 17);
+  });
+
+  test("sleeps whose iterators are taken by hand before they are stepped keep their own delays", async () => {
+    // yield* steps an iterator right after taking it; a wrapper that takes two first must not mix them up.
+    function* both(): Generator<unknown, number[], unknown> {
+      const loop = getRunningLoop();
+      const start = loop.time();
+      const first = sleep(20)[Symbol.iterator]();
+      const second = sleep(5)[Symbol.iterator]();
+      const ends: number[] = [];
+      for (const it of [first, second]) {
+        let step = it.next();
+        while (!step.done) step = it.next(yield step.value);
+        ends.push(loop.time() - start);
+      }
+      return ends;
+    }
+    const { result } = await runVirtual(both);
+    assert.deepEqual(result, [20, 25]);
+  });
+
+  test("many tasks sleeping different delays each wake at their own deadline", async () => {
+    const delays = [13, 2, 8, 2, 0, 21, 5];
+    const { result } = await runVirtual(function* () {
+      const loop = getRunningLoop();
+      const woke: [number, number][] = [];
+      const tasks = delays.map((ms, i) =>
+        createTask((function* () {
+          yield* sleep(ms);
+          woke.push([i, loop.time()]);
+        })())
+      );
+      for (const t of tasks) yield* t;
+      return woke;
+    });
+    assert.deepEqual(result, [[4, 0], [1, 2], [3, 2], [6, 5], [2, 8], [0, 13], [5, 21]]);
+  });
 });
