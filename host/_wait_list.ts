@@ -69,11 +69,14 @@ export class WaitList {
   readonly op: WaitOp = new WaitOp(this);
   /** The primitive the line belongs to, for messages. */
   readonly owner: { toString(): string };
+  /** What waiting in this line is, for formatTaskTree() and traces ("Lock.acquire", "Queue.get"...). */
+  readonly label: string;
   #index = 0;
   #gen = 0;
 
-  constructor(owner: { toString(): string }) {
+  constructor(owner: { toString(): string }, label: string) {
     this.owner = owner;
+    this.label = label;
   }
 
   /** queued + woken: waiters that still hold a place (asyncio's len(waiters)). */

@@ -22,7 +22,7 @@ import { WaitList } from "./_wait_list.ts";
  */
 export class Condition {
   readonly #lock: Lock;
-  readonly #line = new WaitList(this);
+  readonly #line = new WaitList(this, "Condition.wait");
 
   constructor(lock?: Lock) {
     if (lock !== undefined && !(lock instanceof Lock)) {

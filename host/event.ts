@@ -11,7 +11,7 @@ import { WaitList } from "./_wait_list.ts";
 /** A flag, initially false. `set()` wakes every task waiting for it. */
 export class Event {
   #value = false;
-  readonly #line = new WaitList(this);
+  readonly #line = new WaitList(this, "Event.wait");
 
   /** True if the flag is set. */
   isSet(): boolean {

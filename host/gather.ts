@@ -157,6 +157,16 @@ class GatheringFuture extends Future<unknown[]> {
     this.#children = children;
   }
 
+  /** @internal what formatTaskTree() calls this wait */
+  get _awaitKind(): string {
+    return "gather";
+  }
+
+  /** @internal what the gather waits for, for formatTaskTree() */
+  _awaited(): readonly Future<unknown>[] {
+    return this.#children;
+  }
+
   override cancel(msg?: string): boolean {
     if (this.done()) return false;
     let cancelled = false;

@@ -37,6 +37,8 @@ import {
 import { platform } from "./platform/detect.ts";
 import type { HostTimer } from "./platform/types.ts";
 import { Task, type TaskConstructorOptions, type TaskOptions } from "./task.ts";
+import type { TraceRecorder } from "./trace.ts";
+import { noteSleep } from "./_sleep_deadlines.ts";
 import { _runInExecutor, type FunctionExports, type JobArgs, type JobResult, type WorkerPool } from "./worker_pool.ts";
 
 /** Options for {@linkcode Loop}. */
@@ -111,6 +113,7 @@ export class Loop {
   /** @internal the internal error that stopped the loop, if one did (nothing can run on it after) */
   _broken: unknown = undefined;
   /** @internal */ _debug: boolean;
+  /** @internal the trace recording this loop (startTrace), or null */ _tracer: TraceRecorder | null = null;
   /** Steps slower than this (ms) are logged in debug mode. */
   slowCallbackDuration = 100;
   /** The `shuffle` seed, or null when batches run in FIFO order. */
@@ -185,6 +188,7 @@ export class Loop {
     handle._gen = core.allocGen();
     this._objects[handle._slot] = handle;
     core.armTimer(handle._slot, handle._gen, when);
+    if (this._tracer !== null) this._tracer._timerScheduled(handle);
     this.#wakeHost();
     return handle;
   }
@@ -637,7 +641,7 @@ export class Loop {
     let leftFromStart = core.readyCount();
     for (;;) {
       const objects = this._objects;
-      if (this._debug) {
+      if (this._debug || this._tracer !== null) {
         for (let i = 0; i < n; i++) this.#runTimed(objects[core.outbox[i]!]!);
       } else {
         // Read core.outbox each time: a step may grow memory, which replaces the view.
@@ -654,11 +658,24 @@ export class Loop {
 
   #runTimed(entry: Runnable): void {
     const start = performance.now();
-    entry._run();
+    this._runObserved(entry);
     const took = performance.now() - start;
-    if (took >= this.slowCallbackDuration) {
+    if (this._debug && took >= this.slowCallbackDuration) {
       console.warn(`Executing ${String(entry)} took ${(took / 1000).toFixed(3)} seconds`);
     }
+  }
+
+  /**
+   * @internal Runs a ready entry (or an eager task's first step) for debug
+   * mode and tracing: notes until when a task went to sleep (formatTaskTree
+   * shows it) and tells the trace. Steps come here only in those modes.
+   */
+  _runObserved(entry: Runnable): void {
+    const tracer = this._tracer;
+    if (tracer !== null) tracer._runStarting(entry);
+    entry._run();
+    if (entry instanceof Task) noteSleep(this._core, entry);
+    if (tracer !== null) tracer._runEnded();
   }
 
   /** Runs iterations until the budget is spent, the loop stops, or nothing is ready. */
@@ -808,6 +825,11 @@ class ThenableFuture<T> extends Future<T> {
   constructor(loop: Loop, onCancel: (() => void) | undefined) {
     super({ loop });
     this.#onCancel = onCancel;
+  }
+
+  /** @internal what formatTaskTree() calls this wait */
+  get _awaitKind(): string {
+    return "promise";
   }
 
   override cancel(msg?: string): boolean {

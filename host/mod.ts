@@ -71,6 +71,8 @@ export {
 } from "./subprocess.ts";
 export { allTasks, createTask, currentTask, eagerTaskFactory, Task, type TaskOptions } from "./task.ts";
 export { TaskGroup, taskGroup } from "./task_group.ts";
+export { formatTaskTree } from "./task_tree.ts";
+export { startTrace, type TraceArg, type TraceEvent, type TraceFile, TraceRecorder } from "./trace.ts";
 export { Timeout, timeout, timeoutAt } from "./timeout.ts";
 export { toThread } from "./to_thread.ts";
 export { call, until } from "./until.ts";

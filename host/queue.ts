@@ -39,8 +39,8 @@ import { F_RESERVED, type Task } from "./task.ts";
  */
 export class Queue<T> {
   readonly #maxsize: number;
-  readonly #getters = new WaitList(this);
-  readonly #putters = new WaitList(this);
+  readonly #getters = new WaitList(this, "Queue.get");
+  readonly #putters = new WaitList(this, "Queue.put");
   #unfinished = 0;
   /** Items held for woken getters, and places held for woken putters, until they run. */
   #heldItems = 0;

@@ -10,10 +10,11 @@ import type { Clock } from "./clock.ts";
 import { RuntimeError } from "./errors.ts";
 import type { Future } from "./future.ts";
 import { Loop } from "./loop.ts";
-import type { Awaitable, Coroutine } from "./operation.ts";
+import { type Awaitable, type Coroutine, describe } from "./operation.ts";
 import { platform } from "./platform/detect.ts";
 import { _runningLoop } from "./_running.ts";
 import type { Task } from "./task.ts";
+import { startTrace, type TraceRecorder } from "./trace.ts";
 
 /** Options for {@linkcode run} and {@linkcode Runner}. */
 export interface RunOptions {
@@ -23,6 +24,15 @@ export interface RunOptions {
   clock?: Clock;
   /** Seed for running each iteration's ready tasks in a shuffled order. */
   shuffle?: number;
+  /**
+   * A file to write a trace of the loop's tasks, callbacks and timers to,
+   * as Chrome trace-event JSON (open it in https://ui.perfetto.dev or
+   * chrome://tracing). Recording starts with the loop; the file is written
+   * when the loop closes (the end of run(), or `runner.close()`). Deno, Bun
+   * and Node only: elsewhere record with `startTrace(loop)` and keep
+   * `recorder.toJSON()` yourself.
+   */
+  trace?: string;
 }
 
 /** A coroutine, or a function that returns one (or any awaitable). */
@@ -40,7 +50,9 @@ export type Main<T> = Coroutine<T> | Awaitable<T> | (() => Coroutine<T> | Awaita
  *   return "done";
  * });
  * ```
- * @throws {RuntimeError} synchronously, when called from inside a running loop
+ * @throws {RuntimeError} synchronously, when called from inside a running loop,
+ *   or with `trace` where the platform cannot write files
+ * @throws {TypeError} synchronously, when `trace` is not a string
  */
 export function run<T>(main: Main<T>, options: RunOptions = {}): Promise<T> {
   checkNoRunningLoop("run()");
@@ -49,11 +61,18 @@ export function run<T>(main: Main<T>, options: RunOptions = {}): Promise<T> {
 }
 
 async function runWith<T>(runner: Runner, main: Main<T>): Promise<T> {
+  let result: T;
   try {
-    return await runner.run(main);
-  } finally {
-    await runner.close();
+    result = await runner.run(main);
+  } catch (error) {
+    // main's error is the one to report; a failure to close (the trace file) must not hide it.
+    await runner.close().catch((closeError: unknown) => {
+      console.error("spindle: closing the loop after main failed also failed:", closeError);
+    });
+    throw error;
   }
+  await runner.close();
+  return result;
 }
 
 /**
@@ -63,9 +82,16 @@ async function runWith<T>(runner: Runner, main: Main<T>): Promise<T> {
 export class Runner {
   readonly #options: RunOptions;
   #loop: Loop | null = null;
+  #recorder: TraceRecorder | null = null;
   #closed = false;
 
+  /**
+   * @throws {TypeError} when `trace` is not a string
+   * @throws {RangeError} when `trace` is empty
+   * @throws {RuntimeError} with `trace` where the platform cannot write files (browsers, workerd)
+   */
   constructor(options: RunOptions = {}) {
+    checkTrace(options.trace);
     this.#options = options;
   }
 
@@ -79,6 +105,7 @@ export class Runner {
         ...(debug !== undefined ? { debug } : {}),
         ...(shuffle !== undefined ? { shuffle } : {}),
       });
+      if (this.#options.trace !== undefined) this.#recorder = startTrace(this.#loop);
     }
     return this.#loop;
   }
@@ -116,7 +143,10 @@ export class Runner {
 
   /**
    * Cancels and awaits the tasks still pending, reports their errors and the
-   * exceptions nobody retrieved, and closes the loop. Idempotent.
+   * exceptions nobody retrieved, and closes the loop. With `trace`, then
+   * writes the trace file. Idempotent.
+   *
+   * @throws {RuntimeError} when the trace file cannot be written
    */
   async close(): Promise<void> {
     if (this.#closed) return;
@@ -128,6 +158,8 @@ export class Runner {
     } finally {
       loop.close();
     }
+    const recorder = this.#recorder;
+    if (recorder !== null) await writeTrace(recorder, this.#options.trace!);
   }
 
   [Symbol.asyncDispose](): Promise<void> {
@@ -163,6 +195,32 @@ function allDone(loop: Loop, tasks: Task<unknown>[]): Future<void> {
   };
   for (const task of tasks) task.addDoneCallback(countDown);
   return all;
+}
+
+function checkTrace(trace: unknown): void {
+  if (trace === undefined) return;
+  if (typeof trace !== "string") {
+    throw new TypeError(`The trace option needs a file path string, got ${describe(trace)}`);
+  }
+  if (trace === "") throw new RangeError("The trace option got an empty file path: name the file to write");
+  if (platform.files === undefined) {
+    throw new RuntimeError(
+      `The trace option writes a file, and ${platform.name} has no file system: ` +
+        "record with startTrace(loop) and keep recorder.toJSON() instead",
+    );
+  }
+}
+
+async function writeTrace(recorder: TraceRecorder, path: string): Promise<void> {
+  recorder.stop();
+  try {
+    await platform.files!.writeTextFile(path, JSON.stringify(recorder.toJSON()));
+  } catch (error) {
+    throw new RuntimeError(
+      `Cannot write the trace to ${JSON.stringify(path)}: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
+  }
 }
 
 function checkNoRunningLoop(what: string): void {

@@ -25,7 +25,7 @@ import type { Task } from "./task.ts";
  */
 export class Semaphore implements Acquirable {
   /** @internal permits left */ _value: number;
-  readonly #line = new WaitList(this);
+  readonly #line = new WaitList(this, "Semaphore.acquire");
   readonly #release: Disposable = { [Symbol.dispose]: () => this.release() };
   /** What a finished acquire() gives back, shared: the Disposable that releases. */
   readonly #acquired: IteratorResult<unknown, Disposable> = Object.freeze({ done: true, value: this.#release });

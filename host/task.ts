@@ -54,7 +54,7 @@ export interface TaskConstructorOptions extends TaskOptions {
 /** The coroutine is a plain `function*` generator, resumed through the built-in methods. */
 const F_NATIVE = 1;
 /** The task waits on its own core timer (a sleep). */
-const F_SLEEPING = 2;
+export const F_SLEEPING = 2;
 /** A cancellation is pending: the next step throws CancelledError (asyncio's _must_cancel). */
 const F_MUST_CANCEL = 4;
 /** Woken from a wait line and not yet resumed (see WaitList.resumed). */
@@ -107,9 +107,11 @@ export class Task<T = unknown> extends Future<T> {
     this._gen = loop._core.allocGen();
     loop._objects[this._slot] = this;
     if (loop._debug) this._coldState().sourceStack = new Error().stack;
+    if (loop._tracer !== null) loop._tracer._taskCreated(this as Task<unknown>);
     if (options.eagerStart && loop.isRunning()) {
       loop._core.command(OP_START, this._slot, this._gen);
-      this._run();
+      if (loop._debug || loop._tracer !== null) loop._runObserved(this);
+      else this._run();
     } else {
       loop._scheduleSlot(this._slot, this._gen);
     }

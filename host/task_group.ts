@@ -63,6 +63,23 @@ export class TaskGroup {
     this.#parent = currentTask(this.#loop);
     if (this.#parent === null) throw new RuntimeError(`${this} cannot determine the parent task`);
     this.#entered = true;
+    // What formatTaskTree() follows from a child task to its group (and so to the parent).
+    (this.#onTaskDone as GroupDoneCallback)._taskGroup = this;
+  }
+
+  /** @internal the task the group runs in, for formatTaskTree() */
+  get _parentTask(): Task<unknown> | null {
+    return this.#parent;
+  }
+
+  /** @internal the children not done yet, in creation order, for formatTaskTree() */
+  get _children(): ReadonlySet<Task<unknown>> {
+    return this.#tasks;
+  }
+
+  /** @internal the future the parent waits on while the group exits (null otherwise), for formatTaskTree() */
+  get _exitWaiter(): Future<boolean> | null {
+    return this.#onCompleted;
   }
 
   /** @internal waits for the children; throws what leaves the group (or nothing) */
@@ -135,6 +152,12 @@ export class TaskGroup {
       parent.cancel();
     }
   };
+}
+
+/** A group's done callback on its children carries the group (see TaskGroup._enter). */
+export interface GroupDoneCallback {
+  (task: Task<unknown>): void;
+  _taskGroup?: TaskGroup;
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 
 import { bunNet } from "./net_bun.ts";
-import { nodeLikePlatform } from "./node.ts";
+import { nodeFiles, nodeLikePlatform } from "./node.ts";
 import { bunProcesses } from "./process_bun.ts";
 import type { Platform } from "./types.ts";
 import { webWorkers } from "./worker_web.ts";
@@ -14,4 +14,5 @@ export const bunPlatform: Platform = nodeLikePlatform("bun", {
   net: bunNet,
   processes: bunProcesses,
   workers: webWorkers,
+  files: nodeFiles, // Bun's node:fs
 });

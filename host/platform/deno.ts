@@ -16,6 +16,7 @@ interface DenoNamespace {
   removeSignalListener(signal: string, fn: () => void): void;
   kill(pid: number, signal: string): void;
   exit(code: number): never;
+  writeTextFile(path: string, data: string): Promise<void>;
   pid: number;
   env: { get(name: string): string | undefined };
 }
@@ -50,4 +51,5 @@ export const denoPlatform: Platform = {
   processes: denoProcesses,
   // node:worker_threads, not the Web Worker: see worker_node.ts.
   workers: nodeWorkers,
+  files: { writeTextFile: (path, text) => Deno.writeTextFile(path, text) },
 };

@@ -5,9 +5,10 @@
  * @module
  */
 
+import { loadNodeModule } from "./_node_modules.ts";
 import { nodeNet } from "./net_node.ts";
 import { nodeProcesses } from "./process_node.ts";
-import type { HostTimer, Platform } from "./types.ts";
+import type { FileAdapter, HostTimer, Platform } from "./types.ts";
 import { nodeWorkers } from "./worker_node.ts";
 
 interface NodeProcess {
@@ -22,7 +23,20 @@ declare const process: NodeProcess;
 declare function setImmediate(fn: () => void): unknown;
 
 /** The I/O adapters a runtime plugs into its Platform. */
-export type IoAdapters = Pick<Platform, "net" | "processes" | "workers">;
+export type IoAdapters = Pick<Platform, "net" | "processes" | "workers" | "files">;
+
+/** The part of `node:fs` used here. */
+interface NodeFs {
+  promises: { writeFile(path: string, data: string, encoding: "utf8"): Promise<void> };
+}
+
+/** Files through `node:fs`, loaded on first use (Node and Bun). */
+export const nodeFiles: FileAdapter = {
+  async writeTextFile(path, text) {
+    const fs = await loadNodeModule<NodeFs>("fs");
+    await fs.promises.writeFile(path, text, "utf8");
+  },
+};
 
 /** Node's adapter; Bun's reuses it with its own name and I/O. */
 export function nodeLikePlatform(name: string, io: IoAdapters): Platform {
@@ -54,4 +68,5 @@ export const nodePlatform: Platform = nodeLikePlatform("node", {
   net: nodeNet,
   processes: nodeProcesses,
   workers: nodeWorkers,
+  files: nodeFiles,
 });

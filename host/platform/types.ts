@@ -45,4 +45,12 @@ export interface Platform {
   readonly processes: ProcessAdapter | undefined;
   /** Worker threads, or undefined where the runtime has none (workerd). */
   readonly workers: WorkerAdapter | undefined;
+  /** Writing files, or undefined where the runtime has no file system (browsers, workerd). */
+  readonly files: FileAdapter | undefined;
+}
+
+/** What spindle writes files with: the trace of `run(main, { trace: path })`. */
+export interface FileAdapter {
+  /** Writes `text` (UTF-8) to the file at `path`, replacing it; rejects with the runtime's error. */
+  writeTextFile(path: string, text: string): Promise<void>;
 }

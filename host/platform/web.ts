@@ -21,4 +21,5 @@ export const webPlatform: Platform = {
   net: undefined,
   processes: undefined,
   workers: webWorkers,
+  files: undefined,
 };

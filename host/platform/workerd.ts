@@ -64,4 +64,5 @@ export const workerdPlatform: Platform = {
   net: workerdNet, // outbound only: cloudflare:sockets cannot listen
   processes: undefined,
   workers: undefined,
+  files: undefined,
 };
