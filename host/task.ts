@@ -78,21 +78,24 @@ let taskCounter = 0;
 export class Task<T = unknown> extends Future<T> {
   // Few fields, because every live task pays for each (8 bytes on Node 20):
   // booleans share `_flags`, what only cancellation and debugging need lives
-  // in `_cold`, and one slot holds either the future or the line waited on.
+  // in a TaskCold that also takes over the name, and one slot holds either
+  // the future or the line waited on.
   // While the task is pending, Future's `_value` (its outcome, once done)
   // holds what the next step sends in, or throws in when F_THROW is set.
   /** @internal */ _coro: Coroutine<T>;
   /** @internal core slot and its generation */ _slot: number;
   /** @internal */ _gen: number;
-  /** @internal a string, or the N of a default "Task-N" made on demand */ _name: string | number;
+  /**
+   * @internal The name (a string, or the N of a default "Task-N" made on
+   * demand) or, once cancellation or debug mode needed it, the TaskCold
+   * that holds the name: a task that is never cancelled pays one field.
+   */
+  _meta: string | number | TaskCold;
   /** @internal the future (asyncio's _fut_waiter) or wait line this task waits on */ _waitingOn:
     | Future<unknown>
     | WaitList
     | null = null;
   /** @internal F_* bits */ _flags: number;
-  /** @internal cancellation bookkeeping and the debug creation stack, made on first need */ _cold:
-    | TaskCold
-    | null = null;
 
   constructor(coro: Coroutine<T>, options: TaskConstructorOptions) {
     const loop = options.loop;
@@ -102,7 +105,7 @@ export class Task<T = unknown> extends Future<T> {
     // WeakSet or with a property made task creation 1.4-2.8x slower (W1).
     this._flags = isNativeGenerator(coro) ? F_NATIVE : 0;
     this._coro = coro;
-    this._name = options.name !== undefined ? String(options.name) : ++taskCounter;
+    this._meta = options.name !== undefined ? String(options.name) : ++taskCounter;
     this._slot = loop._core.alloc(KIND_TASK);
     this._gen = loop._core.allocGen();
     loop._objects[this._slot] = this;
@@ -119,13 +122,19 @@ export class Task<T = unknown> extends Future<T> {
 
   /** The task's name. */
   getName(): string {
-    const name = this._name;
-    return typeof name === "string" ? name : (this._name = `Task-${name}`);
+    const meta = this._meta;
+    if (typeof meta === "object") {
+      const name = meta.name;
+      return typeof name === "string" ? name : (meta.name = `Task-${name}`);
+    }
+    return typeof meta === "string" ? meta : (this._meta = `Task-${meta}`);
   }
 
   /** Renames the task. */
   setName(name: unknown): void {
-    this._name = String(name);
+    const meta = this._meta;
+    if (typeof meta === "object") meta.name = String(name);
+    else this._meta = String(name);
   }
 
   /** The coroutine the task runs. */
@@ -178,12 +187,12 @@ export class Task<T = unknown> extends Future<T> {
 
   /** How many cancellation requests are pending (cancel() calls minus uncancel() calls). */
   cancelling(): number {
-    return this._cold === null ? 0 : this._cold.cancelsRequested;
+    return this._cold()?.cancelsRequested ?? 0;
   }
 
   /** Takes back one cancellation request; returns how many remain. */
   uncancel(): number {
-    const cold = this._cold;
+    const cold = this._cold();
     if (cold === null) return 0;
     if (cold.cancelsRequested > 0) {
       cold.cancelsRequested--;
@@ -209,12 +218,22 @@ export class Task<T = unknown> extends Future<T> {
 
   /** @internal the creation stack kept in debug mode */
   get _sourceStack(): string | undefined {
-    return this._cold?.sourceStack;
+    return this._cold()?.sourceStack;
   }
 
   /** @internal the cold part of the task's state, made on first need */
   _coldState(): TaskCold {
-    return this._cold ??= { cancelMessage: undefined, cancelsRequested: 0, abort: null, sourceStack: undefined };
+    const meta = this._meta;
+    if (typeof meta === "object") return meta;
+    const cold = { name: meta, cancelMessage: undefined, cancelsRequested: 0, abort: null, sourceStack: undefined };
+    this._meta = cold;
+    return cold;
+  }
+
+  /** @internal the cold part of the task's state, or null if nothing needed it yet */
+  _cold(): TaskCold | null {
+    const meta = this._meta;
+    return typeof meta === "object" ? meta : null;
   }
 
   /** @internal the next step throws `error` into the coroutine */
@@ -225,7 +244,7 @@ export class Task<T = unknown> extends Future<T> {
 
   /** @internal the CancelledError for this task's own pending cancellation */
   _makeCancelledErrorForTask(): CancelledError {
-    return makeCancelledError(this._cold?.cancelMessage);
+    return makeCancelledError(this._cold()?.cancelMessage);
   }
 
   /** @internal the coroutine yielded a sleep of `ms`: run again when its timer fires (next iteration for 0) */
@@ -303,7 +322,7 @@ export class Task<T = unknown> extends Future<T> {
       if (this._flags & F_MUST_CANCEL) {
         // Cancelled during the last step, and the coroutine returned anyway.
         this._flags &= ~F_MUST_CANCEL;
-        this._end(CANCELLED, this._cold?.cancelMessage);
+        this._end(CANCELLED, this._cold()?.cancelMessage);
       } else {
         this._end(FINISHED, step.value);
       }
@@ -379,7 +398,7 @@ export class Task<T = unknown> extends Future<T> {
     this._waitingOn = future;
     if (future._state !== PENDING) loop._wakeTask(this as Task<unknown>);
     else future._addWaiter(this as Task<unknown>);
-    if (this._flags & F_MUST_CANCEL && future.cancel(this._cold?.cancelMessage)) this._flags &= ~F_MUST_CANCEL;
+    if (this._flags & F_MUST_CANCEL && future.cancel(this._cold()?.cancelMessage)) this._flags &= ~F_MUST_CANCEL;
   }
 
   /** @internal the coroutine ended: free the slot, then complete as a future */
@@ -396,6 +415,8 @@ export class Task<T = unknown> extends Future<T> {
 
 /** What only cancellation and debug mode need: kept off the common task. */
 interface TaskCold {
+  /** The task's name, moved here from `_meta` (see there). */
+  name: string | number;
   cancelMessage: string | undefined;
   cancelsRequested: number;
   abort: AbortController | null;
