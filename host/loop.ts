@@ -794,6 +794,10 @@ export class Loop {
   }
 
   *#liveTasks(): Generator<Task<unknown>> {
+    // The core counts live tasks: when none is left (the end of every run()) the
+    // scan of every slot the loop ever used (100,000 in W3) is skipped.
+    const byState = this._core.stats().tasksByState;
+    if (byState.created + byState.ready + byState.running + byState.waiting === 0) return;
     for (const entry of this._objects) {
       if (entry instanceof Task && !entry.done()) yield entry;
     }
