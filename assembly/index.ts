@@ -23,7 +23,9 @@
 //   STATUS   16 × i32 then 2 × f64    cells written by tick() / flush() (layout below)
 //   STATS    32 × f64                 written by stats()
 //
-// Dynamic memory (heap.alloc, runtime stub): slot table, ring, timer heap.
+// Dynamic memory (arena.ts, above the stub runtime's static allocations): the
+// slot table, ring, timer heap and wait lists. After start-up nothing calls
+// heap.alloc (arena.ts, ground rules).
 
 import { E_BAD_COMMAND, OK } from "./errors";
 import { prngSeed } from "./prng";

@@ -3,10 +3,21 @@
 // Ground rules
 // - Order is exactly push order, across wrap-around and growth.
 // - Capacity is a power of two, so positions wrap with a mask.
-// - Growth doubles the buffer and unrolls the live entries to its start.
+// - Growth doubles the buffer in the arena (arena.ts: in place, or moved
+//   with its contents). The ring was full, so its entries ran from head to
+//   the old end and wrapped to [0, head); the shorter of those two runs then
+//   moves so that they meet again, and entry i stays at (head + i) & mask.
 //
 //   buffer: [ ... | head → e0 e1 e2 ... | ... ]   (wraps at capacity)
 //   entry i lives at (head + i) & (capacity - 1)
+//
+//   growth when full, capacity 4 → 8 (entries a b c d; · a free position):
+//     head = 1 < 4/2:   [d a b c]  →  [· a b c d · · ·]   d moves up; head stays
+//                          ^head         ^head
+//     head = 3 >= 4/2:  [b c d a]  →  [b c d · · · · a]   a moves to the end; head += 4
+//                              ^head                 ^head
+
+import { arenaAlloc, arenaResize } from "./arena";
 
 /** First ring size: 1024 entries = 4 KiB. */
 // @ts-ignore: decorator
@@ -20,7 +31,7 @@ let count: u32 = 0;
 /** Empties the ring (a fresh loop). */
 export function ringInit(): void {
   if (buffer == 0) {
-    buffer = heap.alloc(<usize>INITIAL_CAPACITY << 2);
+    buffer = arenaAlloc(<usize>INITIAL_CAPACITY << 2);
     capacity = INITIAL_CAPACITY;
   }
   head = 0;
@@ -61,14 +72,15 @@ export function ringPeek(i: u32): u32 {
 }
 
 function grow(): void {
-  let next = capacity << 1;
-  let fresh = heap.alloc(<usize>next << 2);
-  // Unroll [head, capacity) then [0, head) so the entries start at 0.
-  let firstRun = capacity - head;
-  memory.copy(fresh, buffer + (<usize>head << 2), <usize>firstRun << 2);
-  memory.copy(fresh + (<usize>firstRun << 2), buffer, <usize>head << 2);
-  heap.free(buffer);
-  buffer = fresh;
-  capacity = next;
-  head = 0;
+  let bytes = <usize>capacity << 2;
+  buffer = arenaResize(buffer, bytes, bytes << 1);
+  if (head < capacity >> 1) {
+    // The wrapped run [0, head) moves up to follow the old end.
+    memory.copy(buffer + bytes, buffer, <usize>head << 2);
+  } else {
+    // The run [head, capacity) moves to the new end.
+    memory.copy(buffer + bytes + (<usize>head << 2), buffer + (<usize>head << 2), bytes - (<usize>head << 2));
+    head += capacity;
+  }
+  capacity <<= 1;
 }

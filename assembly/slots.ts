@@ -8,20 +8,24 @@
 //   32-bit generation would wrap is retired instead of reused.
 // - Only the functions here change `state`, and only along the table below;
 //   anything else is E_ILLEGAL_TRANSITION and leaves the slot untouched.
-// - The table grows by doubling; it never shrinks or moves a live index.
+// - The table grows by doubling in the arena (arena.ts), which may move it:
+//   a slot's index survives growth, its address does not.
 //
 // Slot record, SLOT_SIZE bytes, little-endian:
 //
-//   0      1      2             4                  8                 12           16
-//   +------+------+-------------+------------------+-----------------+------------+
-//   |state | kind |  (unused)   |   generation     |  timer position |  next free |
-//   |  u8  |  u8  |             |       u32        |  u32, 0 = none  |    u32     |
-//   +------+------+-------------+------------------+-----------------+------------+
-//   16                 20                 24                 28                32
-//   +------------------+------------------+------------------+------------------+
-//   | wait-list prev   | wait-list next   | wait list, 0=none|    (unused)      |
-//   |  u32 slot        |  u32 slot        |  u32 list index  |                  |
-//   +------------------+------------------+------------------+------------------+
+//   0      1      2             4                  8                  12
+//   +------+------+-------------+------------------+------------------+
+//   |state | kind |  (unused)   |   generation     |  timer position  |
+//   |  u8  |  u8  |             |       u32        |  u32, 0 = none   |
+//   +------+------+-------------+------------------+------------------+
+//   12                 16                              20                 24
+//   +------------------+-------------------------------+------------------+
+//   | wait-list prev   | wait-list next  |  next free  | wait list, 0=none|
+//   |  u32 slot        |  u32 slot (live | free slot)  |  u32 list index  |
+//   +------------------+-------------------------------+------------------+
+//
+// A free slot is in no wait list, so its `wait-list next` word holds the
+// free list's link instead; slotAlloc clears it with the other links.
 //
 // A task waiting in a wait list (waitlists.ts) is linked through its own
 // record: joining and leaving a line allocate nothing and cost O(1).
@@ -46,6 +50,7 @@
 //   RUNNING ──wait in list──▶ WAITING           T     (joins a wait list's tail)
 //   WAITING ──wake first / wake all / remove──▶ READY   T (leaves the list)
 
+import { arenaAlloc, arenaResize } from "./arena";
 import { E_BAD_HANDLE, E_STALE_HANDLE, E_TABLE_FULL, E_WRONG_KIND, OK } from "./errors";
 
 // @ts-ignore: decorator
@@ -75,18 +80,18 @@ import { E_BAD_HANDLE, E_STALE_HANDLE, E_TABLE_FULL, E_WRONG_KIND, OK } from "./
 
 /** Bytes per slot record (drawn above). */
 // @ts-ignore: decorator
-@inline const SLOT_SIZE: usize = 32;
+@inline const SLOT_SIZE: usize = 24;
 /** Indices must fit the 24 bits a command word leaves for them (host/_core.ts). */
 // @ts-ignore: decorator
 @inline export const MAX_SLOTS: u32 = (1 << 24) - 1;
-/** First table size; 1024 slots = 32 KiB, enough for most programs never to grow. */
+/** First table size; 1024 slots = 24 KiB, enough for most programs never to grow. */
 // @ts-ignore: decorator
 @inline const INITIAL_CAPACITY: u32 = 1024;
 
 let table: usize = 0;
 let capacity: u32 = 0; // slots allocated, including slot 0
 let used: u32 = 1; // slots ever handed out, including slot 0 (high-water mark)
-let freeHead: u32 = 0; // LIFO free list through `next free`; 0 = empty
+let freeHead: u32 = 0; // LIFO free list through `next free` (offset 16); 0 = empty
 
 /** Live slots per kind and state: counts[kind * STATE_COUNT + state]. */
 const counts = new StaticArray<u32>(3 * STATE_COUNT);
@@ -125,35 +130,35 @@ const counts = new StaticArray<u32>(3 * STATE_COUNT);
 /** Previous / next waiter and the list a waiting task is in (0 = none). */
 // @ts-ignore: decorator
 @inline export function slotWaitPrev(index: u32): u32 {
-  return load<u32>(rec(index), 16);
+  return load<u32>(rec(index), 12);
 }
 
 // @ts-ignore: decorator
 @inline export function slotWaitNext(index: u32): u32 {
-  return load<u32>(rec(index), 20);
+  return load<u32>(rec(index), 16);
 }
 
 // @ts-ignore: decorator
 @inline export function slotWaitList(index: u32): u32 {
-  return load<u32>(rec(index), 24);
+  return load<u32>(rec(index), 20);
 }
 
 // @ts-ignore: decorator
 @inline export function setSlotWaitLinks(index: u32, prev: u32, next: u32, list: u32): void {
   let r = rec(index);
-  store<u32>(r, prev, 16);
-  store<u32>(r, next, 20);
-  store<u32>(r, list, 24);
+  store<u32>(r, prev, 12);
+  store<u32>(r, next, 16);
+  store<u32>(r, list, 20);
 }
 
 // @ts-ignore: decorator
 @inline export function setSlotWaitPrev(index: u32, prev: u32): void {
-  store<u32>(rec(index), prev, 16);
+  store<u32>(rec(index), prev, 12);
 }
 
 // @ts-ignore: decorator
 @inline export function setSlotWaitNext(index: u32, next: u32): void {
-  store<u32>(rec(index), next, 20);
+  store<u32>(rec(index), next, 16);
 }
 
 /** Moves a live slot to `next`; callers have checked the transition is legal. */
@@ -174,7 +179,7 @@ export function countOf(kind: u8, state: u8): u32 {
 /** Clears the table (a fresh loop); called once by `init`. */
 export function slotsInit(): void {
   if (table == 0) {
-    table = heap.alloc(<usize>INITIAL_CAPACITY * SLOT_SIZE);
+    table = arenaAlloc(<usize>INITIAL_CAPACITY * SLOT_SIZE);
     capacity = INITIAL_CAPACITY;
   }
   memory.fill(table, 0, <usize>capacity * SLOT_SIZE);
@@ -204,7 +209,7 @@ export function slotAlloc(kind: u8): i32 {
   if (kind != KIND_TASK && kind != KIND_CALLBACK) return E_WRONG_KIND;
   let index = freeHead;
   if (index != 0) {
-    freeHead = load<u32>(rec(index), 12);
+    freeHead = load<u32>(rec(index), 16);
   } else {
     if (used > MAX_SLOTS) return E_TABLE_FULL;
     if (used == capacity) grow();
@@ -214,11 +219,8 @@ export function slotAlloc(kind: u8): i32 {
   let r = rec(index);
   store<u8>(r, CREATED, 0);
   store<u8>(r, kind, 1);
-  store<u32>(r, 0, 8);
-  store<u32>(r, 0, 12);
-  store<u32>(r, 0, 16);
-  store<u32>(r, 0, 20);
-  store<u32>(r, 0, 24);
+  store<u64>(r, 0, 8); // timer position, wait-list prev
+  store<u64>(r, 0, 16); // wait-list next (the free link), wait list
   unchecked(counts[<i32>kind * STATE_COUNT + <i32>CREATED]++);
   return <i32>index;
 }
@@ -233,7 +235,7 @@ export function slotFree(index: u32): void {
   let gen = load<u32>(r, 4) + 1;
   store<u32>(r, gen, 4);
   if (gen == 0) return; // generation wrapped: retire the slot rather than alias old handles
-  store<u32>(r, freeHead, 12);
+  store<u32>(r, freeHead, 16);
   freeHead = index;
 }
 
@@ -245,7 +247,7 @@ export function slotCapacity(): u32 {
 function grow(): void {
   let next = capacity << 1;
   if (next > MAX_SLOTS + 1) next = MAX_SLOTS + 1;
-  table = heap.realloc(table, <usize>next * SLOT_SIZE);
+  table = arenaResize(table, <usize>capacity * SLOT_SIZE, <usize>next * SLOT_SIZE);
   memory.fill(table + <usize>capacity * SLOT_SIZE, 0, <usize>(next - capacity) * SLOT_SIZE);
   capacity = next;
 }

@@ -7,6 +7,8 @@
 //   (+1) so cancel by handle is O(log n) with no tombstones left behind.
 // - Sequence numbers are u32 and compared by wrapping difference, which is
 //   exact while fewer than 2^31 timers are armed at once.
+// - The heap grows by doubling in the arena (arena.ts), which may move it:
+//   positions survive growth, addresses do not.
 //
 // Entry, ENTRY_SIZE bytes:
 //
@@ -15,6 +17,7 @@
 //   | deadline f64 (ms) | seq u32    | slot u32   |
 //   +-------------------+------------+------------+
 
+import { arenaAlloc, arenaResize } from "./arena";
 import { setSlotTimer } from "./slots";
 
 // @ts-ignore: decorator
@@ -44,7 +47,7 @@ let nextSeq: u32 = 0;
 /** Empties the heap (a fresh loop). */
 export function timersInit(): void {
   if (entries == 0) {
-    entries = heap.alloc(<usize>INITIAL_CAPACITY * ENTRY_SIZE);
+    entries = arenaAlloc(<usize>INITIAL_CAPACITY * ENTRY_SIZE);
     capacity = INITIAL_CAPACITY;
   }
   size = 0;
@@ -55,6 +58,11 @@ export function timersInit(): void {
 // @ts-ignore: decorator
 @inline export function timerCount(): u32 {
   return size;
+}
+
+/** Entries the heap holds before it must grow (tests). */
+export function timerCapacity(): u32 {
+  return capacity;
 }
 
 /** The earliest deadline, or -1 when no timer is armed. */
@@ -69,10 +77,7 @@ export function timerPeekSlot(): u32 {
 
 /** Arms a timer for `slot` (which has none) at `deadline`. */
 export function timerInsert(slot: u32, deadline: f64): void {
-  if (size == capacity) {
-    capacity <<= 1;
-    entries = heap.realloc(entries, <usize>capacity * ENTRY_SIZE);
-  }
+  if (size == capacity) grow();
   let pos = size++;
   let e = at(pos);
   store<f64>(e, deadline, 0);
@@ -111,6 +116,12 @@ export function timerDeadlineAt(pos: u32): f64 {
 /** Sequence of the entry at position `pos` (tests). */
 export function timerSeqAt(pos: u32): u32 {
   return load<u32>(at(pos), 8);
+}
+
+/** Doubles the heap in the arena (arena.ts), which may move it. */
+function grow(): void {
+  entries = arenaResize(entries, <usize>capacity * ENTRY_SIZE, <usize>capacity * ENTRY_SIZE * 2);
+  capacity <<= 1;
 }
 
 function siftUp(pos: u32): void {

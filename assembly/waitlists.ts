@@ -11,6 +11,8 @@
 //   the count and knows when that happens.
 // - Waking takes waiters from the head; removal (a cancelled waiter) unlinks
 //   from anywhere. Both make the task READY.
+// - The table grows by doubling in the arena (arena.ts), which may move it:
+//   list indices survive growth, addresses do not.
 //
 // List record, LIST_SIZE bytes:
 //
@@ -20,6 +22,7 @@
 //   +--------------+--------------+--------------+--------------+
 //   (a free record keeps the next free list index in `head`)
 
+import { arenaAlloc, arenaResize } from "./arena";
 import { E_BAD_HANDLE, E_ILLEGAL_TRANSITION, E_STALE_HANDLE, E_TABLE_FULL, E_WRONG_KIND, OK } from "./errors";
 import { ringPush } from "./ring";
 import {
@@ -51,7 +54,7 @@ let live: u32 = 0;
 /** Empties the table (a fresh loop). */
 export function waitListsInit(): void {
   if (lists == 0) {
-    lists = heap.alloc(<usize>INITIAL_CAPACITY * LIST_SIZE);
+    lists = arenaAlloc(<usize>INITIAL_CAPACITY * LIST_SIZE);
     capacity = INITIAL_CAPACITY;
   }
   memory.fill(lists, 0, <usize>capacity * LIST_SIZE);
@@ -63,6 +66,11 @@ export function waitListsInit(): void {
 /** Lists with waiters (for stats). */
 export function waitListsLive(): u32 {
   return live;
+}
+
+/** Lists the table holds before it must grow, index 0 included (tests). */
+export function waitListsCapacity(): u32 {
+  return capacity;
 }
 
 /** Generation of list `index` (read by the host after listAlloc). */
@@ -185,7 +193,7 @@ function free(index: u32): void {
 
 function grow(): void {
   let next = capacity << 1;
-  lists = heap.realloc(lists, <usize>next * LIST_SIZE);
+  lists = arenaResize(lists, <usize>capacity * LIST_SIZE, <usize>next * LIST_SIZE);
   memory.fill(lists + <usize>capacity * LIST_SIZE, 0, <usize>(next - capacity) * LIST_SIZE);
   capacity = next;
 }

@@ -96,7 +96,7 @@ describe("ready ring", () => {
     pushRun(1, 1024); // fills the buffer exactly, wrapping at position 1024
     expect<u32>(ringCapacity()).toBe(1024, "full but not grown");
     expectPeek(1, "full and wrapped");
-    ringPush(1025); // must grow: the live entries are unrolled to the new buffer's start
+    ringPush(1025); // must grow: the run before the wrap (head at 700 of 1024) moves to the new end
     expect<u32>(ringCapacity()).toBe(2048);
     expect<u32>(ringLength()).toBe(1025);
     expectPeek(1, "after growth");

@@ -126,6 +126,7 @@ describe("slot table", () => {
     setSlotTimer(b, 0);
     expect<bool>(atA != 0 && atB > atA).toBe(true, "found both records");
     let slotSize = atB - atA;
+    expect<usize>(slotSize).toBe(24, "slot records are 24 bytes (slots.ts draws them)");
     let genOfA = atA - 8 + 4; // record start + 4
     expect<u32>(load<u32>(genOfA)).toBe(1, "the generation field sits at record offset 4");
     expect<u32>(load<u32>(genOfA + slotSize)).toBe(1, "and so does the neighbour's");
