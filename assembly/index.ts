@@ -32,14 +32,14 @@ import { prngSeed } from "./prng";
 import { ringInit, ringLength } from "./ring";
 import {
   CREATED, KIND_CALLBACK, KIND_TASK, READY, RUNNING, WAITING,
-  countOf, slotAlloc, slotCapacity, slotGen, slotsInit,
+  checkHandle, countOf, slotAlloc, slotCapacity, slotGen, slotsInit, slotTimer,
 } from "./slots";
 import {
   OUTBOX, advance, armTimer as armTimerOp, cancelCallback as cancelCallbackOp,
   drain, finish, releaseRan, schedule, schedulerInit, sleepUntil, start, suspend, wake,
   stepsRun, tasksCancelled, tasksCreated, tasksDone,
 } from "./scheduler";
-import { timerCount, timerNextDeadline, timersInit } from "./timers";
+import { timerCount, timerDeadlineAt, timerNextDeadline, timersInit } from "./timers";
 import {
   listAlloc as listAllocOp, listGen, removeWaiter as removeWaiterOp, waitIn, waitListsInit, waitListsLive,
   wakeFirst as wakeFirstOp,
@@ -147,6 +147,19 @@ export function wakeSleeper(index: u32, gen: u32, pending: i32): i32 {
   let result = wake(index, gen);
   writeStatus();
   return result;
+}
+
+/**
+ * When the timer of slot (index, gen) fires — a sleeping task's wake-up time,
+ * for formatTaskTree() — or -1 when the slot has no timer or the handle is
+ * not live. Reads only: the timers live here, and no task keeps a copy.
+ */
+export function deadlineOf(index: u32, gen: u32, pending: i32): f64 {
+  applyInbox(pending);
+  writeStatus();
+  if (checkHandle(index, gen) != OK) return -1.0;
+  let timer = slotTimer(index);
+  return timer == 0 ? -1.0 : timerDeadlineAt(timer - 1);
 }
 
 /** Cancels a callback that has not run (Handle.cancel). */

@@ -43,6 +43,7 @@ interface CoreExports {
   wakeFirst(index: number, gen: number, pending: number): number;
   removeWaiter(index: number, gen: number, pending: number): number;
   wakeSleeper(index: number, gen: number, pending: number): number;
+  deadlineOf(index: number, gen: number, pending: number): number;
 }
 
 /** Slot kinds (assembly/slots.ts). */
@@ -280,6 +281,15 @@ export class Core {
     const result = this.#x.wakeSleeper(index, gen, pending);
     this.#afterDirect(result);
     return result === 1;
+  }
+
+  /** When slot (index, gen)'s timer fires (a sleeping task's wake-up), or -1 when it has none. */
+  deadlineOf(index: number, gen: number): number {
+    const pending = this.#takePending();
+    const deadline = this.#x.deadlineOf(index, gen, pending);
+    this.refresh();
+    this.#checkRejected();
+    return deadline;
   }
 
   /** Takes a waiting task out of its list, making it ready. */

@@ -38,7 +38,6 @@ import { platform } from "./platform/detect.ts";
 import type { HostTimer } from "./platform/types.ts";
 import { Task, type TaskConstructorOptions, type TaskOptions } from "./task.ts";
 import type { TraceRecorder } from "./trace.ts";
-import { noteSleep } from "./_sleep_deadlines.ts";
 import { _runInExecutor, type FunctionExports, type JobArgs, type JobResult, type WorkerPool } from "./worker_pool.ts";
 
 /** Options for {@linkcode Loop}. */
@@ -667,14 +666,12 @@ export class Loop {
 
   /**
    * @internal Runs a ready entry (or an eager task's first step) for debug
-   * mode and tracing: notes until when a task went to sleep (formatTaskTree
-   * shows it) and tells the trace. Steps come here only in those modes.
+   * mode and tracing, telling the trace. Steps come here only in those modes.
    */
   _runObserved(entry: Runnable): void {
     const tracer = this._tracer;
     if (tracer !== null) tracer._runStarting(entry);
     entry._run();
-    if (entry instanceof Task) noteSleep(this._core, entry);
     if (tracer !== null) tracer._runEnded();
   }
 

@@ -50,9 +50,7 @@ interface TreeNode {
  * cycle of tasks awaiting each other is cut where it closes (`(cycle)`) and
  * listed at the end (`cycle: a → b → a`). Returns "" when no task is live.
  *
- * The time a sleep ends is kept by the core only; it is known here in
- * debug mode and while a trace records (see `startTrace`), and a sleep
- * shows as plain `sleep` otherwise.
+ * The time a sleep ends is asked of the core, which alone keeps it.
  *
  * @example
  * ```ts
@@ -92,7 +90,7 @@ export function describeWait(task: Task<unknown>): string {
 
 function describeSleep(task: Task<unknown>): string {
   const until = sleepDeadline(task);
-  return until === undefined ? "sleep" : `sleep until ${formatTime(until)}`;
+  return until === undefined ? "ready" : `sleep until ${formatTime(until)}`; // no timer left: it fired
 }
 
 /** A loop time for people: exact for whole ms, else to the microsecond. */

@@ -84,6 +84,8 @@ interface Track {
   readonly tid: number;
   /** Its thread_name event, renamed with the task. */
   readonly nameEvent: TraceEvent;
+  /** When the sleep its last step began ends (the core forgets it once the timer fires); null if none. */
+  sleepUntil: number | null;
 }
 
 /** A step or callback run in progress (eager tasks run inside other steps, so these nest). */
@@ -177,7 +179,7 @@ export class TraceRecorder {
       const task = entry as Task<unknown>;
       const track = this.#trackOf(task);
       if (task._flags & F_SLEEPING) {
-        this.#instant("timer fired", "timer", track.tid, { when: sleepDeadline(task) ?? null }, ts);
+        this.#instant("timer fired", "timer", track.tid, { when: track.sleepUntil }, ts);
       }
       this.#open.push({ ts, task, callback: null });
       return;
@@ -247,6 +249,7 @@ export class TraceRecorder {
       return;
     }
     const until = sleepDeadline(task);
+    track.sleepUntil = until ?? null;
     if (until !== undefined) this.#instant("timer scheduled", "timer", track.tid, { when: until, for: "sleep" }, ts);
   }
 
@@ -262,7 +265,7 @@ export class TraceRecorder {
       const tid = this.#nextTid++;
       const nameEvent = this.#meta("thread_name", tid, { name: task.getName() });
       this.#meta("thread_sort_index", tid, { sort_index: tid });
-      track = { tid, nameEvent };
+      track = { tid, nameEvent, sleepUntil: null };
       this.#tracks.set(task, track);
     }
     return track;

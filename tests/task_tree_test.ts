@@ -397,14 +397,28 @@ describe("formatTaskTree()", () => {
     );
   });
 
-  test("outside debug mode and tracing a sleep shows without its end (only the core knows it)", async () => {
+  test("a sleep shows its end outside debug mode and tracing (the core keeps it)", async () => {
     const tree = await treeAt(5, function* () {
       yield* createTask(sleeper(10), { name: "napping" });
     }, false);
-    assert.equal(tree, lines("└── (T) main", "    └── (T) napping", "        └──  sleep"));
+    assert.equal(tree, lines("└── (T) main", "    └── (T) napping", "        └──  sleep until 10"));
   });
 
-  test("while a trace records, a sleep shows its end without debug mode", async () => {
+  test("a sleeper whose timer fired and that has not run yet shows as ready", () => {
+    const { loop, clock } = manualLoop();
+    const napping = loop.createTask(sleeper(10), { name: "napping" });
+    let tree = "";
+    // Armed before napping sleeps, so it runs in the iteration that fires napping's timer, before napping.
+    loop.callLater(10, () => tree = formatTaskTree(loop));
+    loop.runOnce();
+    clock.advance(10);
+    runUntilIdle(loop);
+    assert.equal(tree, lines("└── (T) napping", "    └──  ready"));
+    assert.equal(napping.done(), true);
+    loop.close();
+  });
+
+  test("while a trace records, a sleep shows its end too", async () => {
     const loop = new Loop({ clock: new VirtualClock() });
     const recorder = startTrace(loop);
     let tree = "";

@@ -3,7 +3,7 @@
 // the STATUS / STATS / OUTBOX cells the host reads back.
 
 import {
-  alloc, armTimer, cancelCallback, flush, inboxCapacity, inboxPtr, init, listAlloc, outboxPtr,
+  alloc, armTimer, cancelCallback, deadlineOf, flush, inboxCapacity, inboxPtr, init, listAlloc, outboxPtr,
   payloadPtr, removeWaiter, stats, statsPtr, statusPtr, tick, wakeFirst, wakeSleeper,
 } from "../../assembly/index";
 import {
@@ -224,6 +224,26 @@ describe("boundary", () => {
     expect<u32>(out(0)).toBe(t);
     expect<i32>(status(S_TIMERS)).toBe(0);
     expect<f64>(nextDeadline()).toBe(-1.0);
+  });
+
+  test("deadlineOf() applies the inbox first and answers a slot's timer deadline, -1 without one or for a bad handle", () => {
+    let a = hostAlloc(KIND_TASK);
+    let ga = lastGen;
+    let b = hostAlloc(KIND_TASK);
+    let gb = lastGen;
+    command(OP_START, a, ga);
+    sleepCommand(a, ga, 1500.25);
+    command(OP_START, b, gb);
+    sleepCommand(b, gb, 40);
+    expect<f64>(deadlineOf(a, ga, pending)).toBe(1500.25, "the queued sleep was applied first");
+    pending = 0;
+    expect<f64>(deadlineOf(b, gb, 0)).toBe(40);
+    expect<f64>(deadlineOf(b, gb + 1, 0)).toBe(-1.0, "a stale handle has no deadline");
+    expect<f64>(deadlineOf(0, 0, 0)).toBe(-1.0, "slot 0 is never a slot");
+    expect<i32>(hostTick(40)).toBe(1, "b's timer fires");
+    expect<f64>(deadlineOf(b, gb, 0)).toBe(-1.0, "a fired timer is gone");
+    expect<f64>(deadlineOf(a, ga, 0)).toBe(1500.25, "the heap moved a's entry: still found through its slot");
+    expect<i32>(status(S_ERRORS)).toBe(0);
   });
 
   test("wakeSleeper() applies the inbox first, readies a sleeping task, drops its timer and answers 1", () => {
