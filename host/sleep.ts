@@ -74,20 +74,29 @@ export const SLEEP_MARK: unique symbol = Symbol("spindle.sleep");
 /** The delay of the sleep whose SLEEPING iterator was handed out last, until the task takes it; NaN when none. */
 let handedMs = NaN;
 
-const SLEEP_MARK_RESULT: IteratorYieldResult<unknown> = Object.freeze({ done: false, value: SLEEP_MARK });
+/**
+ * The shared iterator of result-less sleeps (see SleepOp), and its own "not
+ * done" IteratorResult, as a SleepOp is: one object, of one shape, in every
+ * yield* of a sleep.
+ */
+class SleepingIterator implements Iterator<unknown, undefined, unknown> {
+  readonly done = false;
+  readonly value = SLEEP_MARK;
 
-/** The shared iterator of result-less sleeps (see SleepOp). */
-const SLEEPING: Iterator<unknown, undefined, unknown> = Object.freeze({
   next(sent?: unknown): IteratorResult<unknown, undefined> {
-    return sent === SLEEP_DONE ? DONE_UNDEFINED : SLEEP_MARK_RESULT;
-  },
+    return sent === SLEEP_DONE ? DONE_UNDEFINED : this as IteratorYieldResult<unknown>;
+  }
+
   throw(error?: unknown): IteratorResult<unknown, undefined> {
     throw error;
-  },
+  }
+
   return(value?: unknown): IteratorResult<unknown, undefined> {
     return { done: true, value: value as undefined };
-  },
-});
+  }
+}
+
+const SLEEPING = new SleepingIterator();
 
 /**
  * @internal The delay of the sleep a coroutine just yielded SLEEP_MARK for.
