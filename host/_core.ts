@@ -142,9 +142,92 @@ export interface CoreStats {
   readonly waitLists: number;
 }
 
+/**
+ * The core's exports in a plain object of one shape. An instance's exports
+ * object is a dictionary (V8 gives it slow properties, and on Deno a map of
+ * its own per instance), so every call through it was a hash lookup, and
+ * call sites that saw a few loops' cores went megamorphic.
+ */
+function withFastProperties(x: CoreExports): CoreExports {
+  return {
+    memory: x.memory,
+    inboxPtr: x.inboxPtr,
+    payloadPtr: x.payloadPtr,
+    outboxPtr: x.outboxPtr,
+    statusPtr: x.statusPtr,
+    statsPtr: x.statsPtr,
+    inboxCapacity: x.inboxCapacity,
+    init: x.init,
+    alloc: x.alloc,
+    armTimer: x.armTimer,
+    cancelCallback: x.cancelCallback,
+    tick: x.tick,
+    drainMore: x.drainMore,
+    flush: x.flush,
+    stats: x.stats,
+    listAlloc: x.listAlloc,
+    wakeFirst: x.wakeFirst,
+    removeWaiter: x.removeWaiter,
+    wakeSleeper: x.wakeSleeper,
+    deadlineOf: x.deadlineOf,
+  };
+}
+
+/** A closed loop's core: its instance went back to the pool, and nothing it is asked can reach it. */
+const RELEASED: CoreExports = withFastProperties({
+  memory: { buffer: new ArrayBuffer(0) } as WebAssembly.Memory,
+  inboxPtr: () => 0,
+  payloadPtr: () => 0,
+  outboxPtr: () => 0,
+  statusPtr: () => 0,
+  statsPtr: () => 0,
+  inboxCapacity: () => 0,
+  init: () => {},
+  alloc: () => released(),
+  armTimer: () => released(),
+  cancelCallback: () => released(),
+  tick: () => 0,
+  drainMore: () => 0,
+  flush: () => {},
+  stats: () => {},
+  listAlloc: () => released(),
+  wakeFirst: () => released(),
+  removeWaiter: () => released(),
+  wakeSleeper: () => released(),
+  deadlineOf: () => -1,
+});
+
+function released(): never {
+  throw new RuntimeError("Event loop is closed: its core was released");
+}
+
+/** An idle core instance, kept for the next loop. */
+interface PooledCore {
+  readonly x: CoreExports;
+  readonly kind: CoreKind;
+  readonly debug: boolean;
+}
+
+/**
+ * Instances of closed loops' cores, for the next loops: an instance costs
+ * 0.2-1.5 ms to make (Bun, Node) and run() makes a loop each time (an edge
+ * function, per request). Few, and small ones only: an idle instance keeps
+ * its linear memory.
+ */
+const pool: PooledCore[] = [];
+const POOL_SIZE = 2;
+const POOL_MAX_BYTES = 16 * 1024 * 1024;
+
+function takePooled(kind: CoreKind, debug: boolean): CoreExports | null {
+  const at = pool.findIndex((p) => p.kind === kind && p.debug === debug);
+  if (at < 0) return null;
+  return pool.splice(at, 1)[0]!.x;
+}
+
 /** One loop's core instance and the views over its memory. */
 export class Core {
-  readonly #x: CoreExports;
+  #x: CoreExports;
+  readonly #debug: boolean;
   #buffer: ArrayBuffer | undefined;
   /** Commands written since the last call into the core. */
   pending = 0;
@@ -168,15 +251,40 @@ export class Core {
 
   constructor(shuffle: boolean, seed: number, debug = false) {
     this.kind = coreKind();
-    if (this.kind === "wasm") {
+    this.#debug = debug;
+    const pooled = takePooled(this.kind, debug);
+    if (pooled !== null) {
+      this.#x = pooled;
+    } else if (this.kind === "wasm") {
       const instance = new WebAssembly.Instance(coreModule(debug), { env: { abort } });
-      this.#x = instance.exports as unknown as CoreExports;
+      this.#x = withFastProperties(instance.exports as unknown as CoreExports);
     } else {
-      this.#x = createFallbackCore({ abort }) as CoreExports;
+      this.#x = withFastProperties(createFallbackCore({ abort }) as CoreExports);
     }
     this.#capacity = this.#x.inboxCapacity();
     this.#x.init(shuffle ? 1 : 0, seed >>> 0);
     this.refresh();
+  }
+
+  /**
+   * Gives the instance back for another loop (the loop closed): from now on
+   * this core answers nothing. An instance that rejected a command, whose
+   * memory grew large, or (not `reusable`) whose loop broke, is dropped
+   * instead.
+   */
+  release(reusable = true): void {
+    const x = this.#x;
+    if (x === RELEASED) return;
+    this.#x = RELEASED;
+    this.#buffer = undefined;
+    this.#status = undefined;
+    this.pending = this.pendingReady = this.pendingSleeps = 0;
+    this.refresh();
+    if (
+      reusable && this.#errorsSeen === 0 && x.memory.buffer.byteLength <= POOL_MAX_BYTES && pool.length < POOL_SIZE
+    ) {
+      pool.push({ x, kind: this.kind, debug: this.#debug });
+    }
   }
 
   /**
@@ -187,6 +295,10 @@ export class Core {
   refresh(): void {
     // The fallback core replaces its ArrayBuffer on growth without detaching the old one.
     if (this.#status !== undefined && this.#status.length !== 0 && this.kind === "wasm") return;
+    if (this.#x === RELEASED) {
+      this.#viewReleased();
+      return;
+    }
     const buffer = this.#x.memory.buffer;
     if (buffer === this.#buffer) return;
     this.#buffer = buffer;
@@ -199,6 +311,26 @@ export class Core {
     this.#statusU32 = new Uint32Array(buffer, x.statusPtr(), 16);
     this.#statusF64 = new Float64Array(buffer, x.statusPtr(), 10);
     this.#stats = new Float64Array(buffer, x.statsPtr(), 32);
+  }
+
+  /**
+   * A released core's views: over a buffer of their own, where a closed
+   * loop's stray commands land harmlessly and the status reads "idle".
+   */
+  #viewReleased(): void {
+    const capacity = this.#capacity;
+    const buffer = new ArrayBuffer(capacity * 16 + 4096 * 4 + 80 + 32 * 8);
+    this.#buffer = buffer;
+    let at = 0;
+    this.inbox = new Uint32Array(buffer, at, capacity * 2);
+    this.payload = new Float64Array(buffer, at += capacity * 8, capacity);
+    this.#payloadU32 = new Uint32Array(buffer, at, capacity * 2);
+    this.outbox = new Uint32Array(buffer, at += capacity * 8, 4096);
+    this.#status = new Int32Array(buffer, at += 4096 * 4, 16);
+    this.#statusU32 = new Uint32Array(buffer, at, 16);
+    this.#statusF64 = new Float64Array(buffer, at, 10);
+    this.#statusF64[S_NEXT_DEADLINE_F64] = -1; // no timer
+    this.#stats = new Float64Array(buffer, at + 80, 32);
   }
 
   /** Queues a command for slot (index, gen); applied in order by the next call. */

@@ -619,6 +619,50 @@ describe("Loop.close", () => {
     await assert.rejects(async () => await loop.runUntilComplete((function* () {})()), RuntimeError);
   });
 
+  test("what a closed loop leaves behind cannot reach the loops made after it, which may reuse its core", () => {
+    // A closed loop's core instance may serve the next loop: the closed loop must never write into it again.
+    const { loop: a } = manualLoop();
+    const future = a.createFuture<number>();
+    const waiting = a.createTask((function* () {
+      return yield* future;
+    })());
+    const sleeping = a.createTask((function* () {
+      yield* sleep(5);
+    })());
+    a.runOnce(); // both wait now
+    a.close(); // asyncio's close() drops pending tasks too
+
+    for (let round = 0; round < 3; round++) {
+      const { loop: b, clock } = manualLoop();
+      assert.deepEqual(b.stats().tasks, 0, "a new loop starts empty");
+      assert.equal(b.stats().timers, 0);
+      const log: string[] = [];
+      b.createTask((function* () {
+        log.push("ran");
+        yield* sleep(10);
+        log.push("woke");
+      })());
+      b.runOnce();
+      // The closed loop's leftovers: a result that wakes its task, a cancellation of its sleeper.
+      if (round === 0) {
+        const resultError = thrown(() => future.setResult(1));
+        const cancelError = thrown(() => sleeping.cancel());
+        for (const error of [resultError, cancelError]) {
+          assert.ok(error === undefined || error instanceof RuntimeError, `got ${String(error)}`);
+        }
+      }
+      assert.equal(a.stats().tasks, 0, "a closed loop reports nothing live");
+      assert.equal(b.stats().tasks, 1, "the new loop still has just its own task");
+      assert.equal(b.stats().timers, 1);
+      clock.advance(10);
+      runUntilIdle(b);
+      assert.deepEqual(log, ["ran", "woke"]);
+      assert.equal(b.stats().tasks, 0);
+      b.close();
+    }
+    assert.equal(waiting.done(), false);
+  });
+
   test("close() on a closed loop does nothing", () => {
     const { loop } = manualLoop();
     loop.close();
