@@ -223,12 +223,16 @@ export class Queue<T> {
   }
 
   /**
-   * @internal one attempt of get(): the item if one is free (done), else
-   * the wait in the getters' line (not done).
+   * @internal one attempt of get(): the item if one is free (in `result`,
+   * done), else the wait in the getters' line (not done).
    * @throws {QueueShutDown} when shut down and no item is free
    */
-  _getStep(): IteratorResult<unknown, T> {
-    if (!this.#noItem()) return { done: true, value: this.#take() };
+  _getStep(result: QueueGet<T>): IteratorResult<unknown, T> {
+    if (!this.#noItem()) {
+      result.done = true;
+      result.value = this.#take();
+      return result as IteratorReturnResult<T>;
+    }
     if (this.#shutdown) throw new QueueShutDown("Queue is shut down and empty");
     return this.#getters.op.next() as IteratorResult<unknown, T>;
   }
@@ -266,8 +270,14 @@ export class Queue<T> {
 
 const DONE: IteratorResult<unknown, void> = Object.freeze({ done: true, value: undefined });
 
-/** The operation queue.get() returns: an iterator, not a generator, so a get that need not wait is cheap. */
+/**
+ * The operation queue.get() returns: an iterator, not a generator, so a get
+ * that need not wait is cheap. It is also the IteratorResult of its own last
+ * step once it got an item (`done`, `value`): a get allocates one object.
+ */
 class QueueGet<T> implements Operation<T>, Iterator<unknown, T, unknown> {
+  /** @internal set when the get has its item */ done = false;
+  /** @internal the item, once got */ value: T | undefined = undefined;
   readonly #queue: Queue<T>;
   #task: Task<unknown> | null = null;
 
@@ -278,7 +288,7 @@ class QueueGet<T> implements Operation<T>, Iterator<unknown, T, unknown> {
   next(): IteratorResult<unknown, T> {
     const queue = this.#queue;
     if (this.#task !== null) queue._getterResumed(this.#task, false);
-    const step = queue._getStep();
+    const step = queue._getStep(this);
     if (!step.done && this.#task === null) this.#task = runningTask("Queue.get()");
     return step;
   }
