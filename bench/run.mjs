@@ -328,13 +328,15 @@ function measureColdStart() {
     for (const name of COLD_ENTRIES) {
       if (!wantPeer(name)) continue;
       const [cmd, args] = runtimeCommand(runtime, `bench/cold_start/${name}.ts`, [], { gc: false });
+      if (name === "spindle" && runtime !== "node") {
+        // What the package gives every runtime (package.json exports: dist/spindle.js) is one bundled
+        // file; this is that bundle of the entry. Deno and Bun can also load the TypeScript sources.
+        const bundled = [...(runtime === "deno" ? ["run", "-A"] : []), join(OUT, "cold_spindle.mjs")];
+        entries.push({ runtime, peer: "spindle", cmd, args: bundled, samples: [] });
+        if (wantPeer("spindle (sources)")) entries.push({ runtime, peer: "spindle (sources)", cmd, args, samples: [] });
+        continue;
+      }
       entries.push({ runtime, peer: name === "bare" ? "bare script" : name, cmd, args, samples: [] });
-    }
-    if (runtime !== "node" && wantPeer("spindle (bundled)")) {
-      // Deno and Bun load spindle from its TypeScript sources above; this is the one-file bundle Node loads.
-      const cmd = runtime === "deno" ? bin("deno") : bin("bun");
-      const args = [...(runtime === "deno" ? ["run", "-A"] : []), join(OUT, "cold_spindle.mjs")];
-      entries.push({ runtime, peer: "spindle (bundled)", cmd, args, samples: [] });
     }
   }
   if (python.asyncio) {

@@ -54,7 +54,7 @@ function runIn(label, command, args, expectedEntry) {
 const bin = (name) => join(root, "node_modules", ".bin", name);
 try {
   runIn("node", process.execPath, ["main.mjs"], "dist/spindle.js");
-  runIn("bun", bin("bun"), ["main.ts"], "host/mod.ts");
+  runIn("bun", bin("bun"), ["main.ts"], "dist/spindle.js");
   runIn("deno", bin("deno"), ["run", "-A", "--no-check", "main.ts"], "dist/spindle.js");
 
   // Bundlers pick the browser and workerd builds, and neither may import node:*.
