@@ -296,7 +296,7 @@ export class Core {
     // The fallback core replaces its ArrayBuffer on growth without detaching the old one.
     if (this.#status !== undefined && this.#status.length !== 0 && this.kind === "wasm") return;
     if (this.#x === RELEASED) {
-      this.#viewReleased();
+      if (this.#buffer === undefined) this.#viewReleased(); // once: these views never move
       return;
     }
     const buffer = this.#x.memory.buffer;
