@@ -197,6 +197,9 @@ const RELEASED: CoreExports = withFastProperties({
   deadlineOf: () => -1,
 });
 
+/** What released cores' views look at (see Core.#viewReleased), made on the first release. */
+let releasedBuffer: ArrayBuffer | null = null;
+
 function released(): never {
   throw new RuntimeError("Event loop is closed: its core was released");
 }
@@ -319,7 +322,10 @@ export class Core {
    */
   #viewReleased(): void {
     const capacity = this.#capacity;
-    const buffer = new ArrayBuffer(capacity * 16 + 4096 * 4 + 80 + 32 * 8);
+    const bytes = capacity * 16 + 4096 * 4 + 80 + 32 * 8;
+    // One buffer for every released core: only stray commands land in it, and nothing writes its status.
+    if (releasedBuffer === null || releasedBuffer.byteLength < bytes) releasedBuffer = new ArrayBuffer(bytes);
+    const buffer = releasedBuffer;
     this.#buffer = buffer;
     let at = 0;
     this.inbox = new Uint32Array(buffer, at, capacity * 2);
