@@ -30,9 +30,18 @@ export const generatorThrow = (GENERATOR_PROTOTYPE as Coroutine).throw;
  */
 export function isNativeGenerator(value: object): boolean {
   const own = Object.getPrototypeOf(value);
-  return own !== null && Object.getPrototypeOf(own) === GENERATOR_PROTOTYPE &&
-    !Object.prototype.hasOwnProperty.call(own, "next") && !Object.prototype.hasOwnProperty.call(own, "throw");
+  // Tasks come in runs of one generator function: its prototype, once checked, is let through at once.
+  if (own === lastNativePrototype) return true;
+  if (
+    own === null || Object.getPrototypeOf(own) !== GENERATOR_PROTOTYPE ||
+    Object.prototype.hasOwnProperty.call(own, "next") || Object.prototype.hasOwnProperty.call(own, "throw")
+  ) return false;
+  lastNativePrototype = own;
+  return true;
 }
+
+/** The prototype of the last generator function isNativeGenerator() checked and found plain. */
+let lastNativePrototype: object | null = null;
 
 /** True for generator objects (coroutines). */
 export function isCoroutine(value: unknown): value is Coroutine {

@@ -24,6 +24,44 @@ function assertSameMembers<T>(set: Set<T>, members: T[]): void {
 }
 
 describe("Task scheduling", () => {
+  test("a generator whose function's prototype defines next() and throw() is driven through them", async () => {
+    const calls: string[] = [];
+    function* plain(): Generator<unknown, string, unknown> {
+      yield* sleep(0);
+      return "plain";
+    }
+    function* custom(): Generator<unknown, string, unknown> {
+      try {
+        yield* sleep(0);
+        yield* sleep(10);
+      } catch {
+        return "custom caught";
+      }
+      return "custom";
+    }
+    const builtin = Object.getPrototypeOf(Object.getPrototypeOf(custom())) as Generator;
+    Object.assign(custom.prototype, {
+      next(this: Generator, value: unknown) {
+        calls.push("next");
+        return builtin.next.call(this, value);
+      },
+      throw(this: Generator, error: unknown) {
+        calls.push("throw");
+        return builtin.throw.call(this, error);
+      },
+    });
+    const { result } = await runVirtual(function* () {
+      // A plain generator function first: the check of the next one must not be skipped.
+      const first = yield* createTask(plain());
+      const second = createTask(custom());
+      yield* sleep(1);
+      second.cancel();
+      return [first, yield* second];
+    });
+    assert.deepEqual(result, ["plain", "custom caught"]);
+    assert.deepEqual(calls, ["next", "next", "throw"]);
+  });
+
   test("calling a generator function runs nothing, and createTask returns before the body runs", async () => {
     const log: string[] = [];
     function* body() {
