@@ -30,7 +30,8 @@ export const generatorThrow = (GENERATOR_PROTOTYPE as Coroutine).throw;
  */
 export function isNativeGenerator(value: object): boolean {
   const own = Object.getPrototypeOf(value);
-  // Tasks come in runs of one generator function: its prototype, once checked, is let through at once.
+  // Tasks come in runs of one generator function: its prototype, once checked, is let through at once
+  // (so a next() or throw() defined on that prototype after its first task is not noticed).
   if (own === lastNativePrototype) return true;
   if (
     own === null || Object.getPrototypeOf(own) !== GENERATOR_PROTOTYPE ||
