@@ -7,9 +7,8 @@
 
 import { TimeoutError } from "./errors.ts";
 import { ensureFuture } from "./ensure_future.ts";
-import { Future } from "./future.ts";
+import { Future, WaitingFuture } from "./future.ts";
 import { type Awaitable, describe, isCoroutine, type Operation } from "./operation.ts";
-import type { Loop } from "./loop.ts";
 import { getRunningLoop } from "./_running.ts";
 
 /** Options for {@linkcode asCompleted}. */
@@ -81,7 +80,7 @@ export function asCompleted<T>(
     if (done.length > 0) {
       f = done.shift()!;
     } else {
-      const waiter = new AsCompletedFuture<T>(loop, todo);
+      const waiter = new WaitingFuture<Future<T> | null>(loop, "asCompleted", todo);
       waiters.push(waiter);
       try {
         f = yield* waiter;
@@ -107,24 +106,4 @@ export function asCompleted<T>(
     },
   };
   return iterator;
-}
-
-/** What one step of asCompleted() sleeps on: a plain future that knows the futures still running, for formatTaskTree(). */
-class AsCompletedFuture<T> extends Future<Future<T> | null> {
-  readonly #todo: ReadonlySet<Future<T>>;
-
-  constructor(loop: Loop, todo: ReadonlySet<Future<T>>) {
-    super({ loop });
-    this.#todo = todo;
-  }
-
-  /** @internal what formatTaskTree() calls this wait */
-  get _awaitKind(): string {
-    return "asCompleted";
-  }
-
-  /** @internal the futures not completed yet, for formatTaskTree() */
-  _awaited(): Iterable<Future<unknown>> {
-    return this.#todo;
-  }
 }

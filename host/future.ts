@@ -313,6 +313,28 @@ export class Future<T = unknown> implements Operation<T>, PromiseLike<T> {
   }
 }
 
+/**
+ * @internal A plain future that a combinator (shield, wait, asCompleted)
+ * sleeps on, knowing what it waits for: formatTaskTree() draws the wait as
+ * a line of its own (`_awaitKind`) above the futures it waits for.
+ */
+export class WaitingFuture<T> extends Future<T> {
+  /** @internal what formatTaskTree() calls this wait */
+  readonly _awaitKind: string;
+  readonly #awaited: Iterable<Future<unknown>>;
+
+  constructor(loop: Loop, kind: string, awaited: Iterable<Future<unknown>>) {
+    super({ loop });
+    this._awaitKind = kind;
+    this.#awaited = awaited;
+  }
+
+  /** @internal the futures waited for (live: a set shrinks as they finish), for formatTaskTree() */
+  _awaited(): Iterable<Future<unknown>> {
+    return this.#awaited;
+  }
+}
+
 function short(value: unknown): string {
   if (value instanceof Error) return `${value.name}(${JSON.stringify(value.message)})`;
   if (typeof value === "string") return JSON.stringify(value);

@@ -6,7 +6,7 @@
  */
 
 import { ensureFuture } from "./ensure_future.ts";
-import { Future } from "./future.ts";
+import { type Future, WaitingFuture } from "./future.ts";
 import type { Awaitable, Coroutine } from "./operation.ts";
 
 /**
@@ -22,7 +22,7 @@ import type { Awaitable, Coroutine } from "./operation.ts";
 export function shield<T>(aw: Awaitable<T> | Coroutine<T>): Future<T> {
   const inner = ensureFuture(aw);
   if (inner.done()) return inner;
-  const outer = new ShieldFuture<T>(inner);
+  const outer = new WaitingFuture<T>(inner._loop, "shield", [inner]);
   const onInnerDone = (): void => {
     if (outer.cancelled()) {
       if (!inner.cancelled()) inner.exception(); // retrieved: nobody waits on it any more
@@ -42,24 +42,4 @@ export function shield<T>(aw: Awaitable<T> | Coroutine<T>): Future<T> {
   inner.addDoneCallback(onInnerDone);
   outer.addDoneCallback(onOuterDone);
   return outer;
-}
-
-/** The future shield() returns: a plain future that knows what it follows, for formatTaskTree(). */
-class ShieldFuture<T> extends Future<T> {
-  readonly #inner: Future<T>;
-
-  constructor(inner: Future<T>) {
-    super({ loop: inner._loop });
-    this.#inner = inner;
-  }
-
-  /** @internal what formatTaskTree() calls this wait */
-  get _awaitKind(): string {
-    return "shield";
-  }
-
-  /** @internal the shielded future, for formatTaskTree() */
-  _awaited(): readonly Future<unknown>[] {
-    return [this.#inner];
-  }
 }

@@ -5,10 +5,9 @@
  * @module
  */
 
-import { Future } from "./future.ts";
+import { Future, WaitingFuture } from "./future.ts";
 import { describe, isCoroutine } from "./operation.ts";
 import type { Operation } from "./operation.ts";
-import type { Loop } from "./loop.ts";
 import { getRunningLoop } from "./_running.ts";
 
 /** wait() returns when any future is done. */
@@ -69,7 +68,7 @@ export function wait<F extends Future<unknown>>(
   return {
     *[Symbol.iterator]() {
       const loop = getRunningLoop();
-      const waiter = new WaitFuture(loop, futures);
+      const waiter = new WaitingFuture<void>(loop, "wait", futures);
       const release = () => {
         if (!waiter.done()) waiter.setResult(undefined);
       };
@@ -98,24 +97,4 @@ export function wait<F extends Future<unknown>>(
       return { done, pending };
     },
   };
-}
-
-/** The future a wait() sleeps on: a plain future that knows what it waits for, for formatTaskTree(). */
-class WaitFuture extends Future<void> {
-  readonly #futures: ReadonlySet<Future<unknown>>;
-
-  constructor(loop: Loop, futures: ReadonlySet<Future<unknown>>) {
-    super({ loop });
-    this.#futures = futures;
-  }
-
-  /** @internal what formatTaskTree() calls this wait */
-  get _awaitKind(): string {
-    return "wait";
-  }
-
-  /** @internal the futures waited for, for formatTaskTree() */
-  _awaited(): Iterable<Future<unknown>> {
-    return this.#futures;
-  }
 }
