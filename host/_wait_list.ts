@@ -23,7 +23,7 @@
 import type { Loop } from "./loop.ts";
 import type { Operation } from "./operation.ts";
 import { F_WOKEN, type Task } from "./task.ts";
-import { runningTask } from "./_current.ts";
+import { checkOperationReuse, runningTask, SPENT } from "./_current.ts";
 
 /** What a task sends into a wait op when it resumes it normally. */
 export const WAIT_DONE: unique symbol = Symbol("spindle.waitDone");
@@ -154,34 +154,60 @@ export interface Acquirable {
   readonly _line: WaitList;
   /** A waiter resumed: `taking` if woken normally, false when it leaves with an error. */
   _resumed(task: Task<unknown>, taking: boolean): IteratorResult<unknown, Disposable>;
+  /** A finished acquire() operation, handed out by the next acquire(). */
+  _spareAcquire: AcquireOp | null;
 }
 
 /**
  * The operation acquire() returns: an iterator instead of a generator, so
- * taking a free resource allocates one small object and no generator frame.
+ * taking a free resource needs no generator frame, and once finished the
+ * primitive hands the same object out again (see checkOperationReuse).
  */
 export class AcquireOp implements Operation<Disposable>, Iterator<unknown, Disposable, unknown> {
   readonly #target: Acquirable;
   readonly #what: string;
-  #task: Task<unknown> | null = null;
+  /** The task waiting in the line with this operation, or SPENT once finished. */
+  #task: Task<unknown> | typeof SPENT | null = null;
 
-  constructor(target: Acquirable, what: string) {
+  private constructor(target: Acquirable, what: string) {
     this.#target = target;
     this.#what = what;
   }
 
+  /** The operation for one acquire() of `target`: its spare one, or a new one. */
+  static of(target: Acquirable, what: string): AcquireOp {
+    const op = target._spareAcquire;
+    if (op === null) return new AcquireOp(target, what);
+    target._spareAcquire = null;
+    op.#task = null;
+    return op;
+  }
+
   next(): IteratorResult<unknown, Disposable> {
     const target = this.#target;
-    if (this.#task !== null) return target._resumed(this.#task, true);
-    const taken = target._tryAcquire();
-    if (taken !== null) return taken;
-    this.#task = runningTask(this.#what);
-    return target._line.op.next() as IteratorResult<unknown, Disposable>;
+    const task = this.#task;
+    let result: IteratorResult<unknown, Disposable> | null;
+    if (task !== null) {
+      result = target._resumed(checkOperationReuse(this.#what, task), true);
+    } else {
+      result = target._tryAcquire();
+      if (result === null) {
+        this.#task = runningTask(this.#what);
+        return target._line.op.next() as IteratorResult<unknown, Disposable>;
+      }
+    }
+    this.#task = SPENT;
+    target._spareAcquire = this;
+    return result;
   }
 
   throw(error?: unknown): IteratorResult<unknown, Disposable> {
     // Not taking the resource after all: the primitive passes the turn on.
-    if (this.#task !== null) this.#target._resumed(this.#task, false);
+    const task = this.#task;
+    if (task !== null && task !== SPENT) {
+      this.#task = null;
+      this.#target._resumed(checkOperationReuse(this.#what, task), false);
+    }
     throw error;
   }
 

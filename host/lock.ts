@@ -26,6 +26,8 @@ import type { Task } from "./task.ts";
 export class Lock implements Acquirable {
   #locked = false;
   readonly #line = new WaitList(this, "Lock.acquire");
+  /** @internal a finished acquire() operation, handed out by the next acquire() */
+  _spareAcquire: AcquireOp | null = null;
   readonly #release: Disposable = { [Symbol.dispose]: () => this.release() };
   /** What a finished acquire() gives back, shared: the Disposable that releases. */
   readonly #acquired: IteratorResult<unknown, Disposable> = Object.freeze({ done: true, value: this.#release });
@@ -37,7 +39,7 @@ export class Lock implements Acquirable {
 
   /** Waits until the lock is free and no earlier waiter is in line, then takes it. */
   acquire(): Operation<Disposable> {
-    return new AcquireOp(this, "Lock.acquire()");
+    return AcquireOp.of(this, "Lock.acquire()");
   }
 
   /**

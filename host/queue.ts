@@ -21,7 +21,7 @@ import { Deque } from "./_deque.ts";
 import { QueueEmpty, QueueFull, QueueShutDown } from "./errors.ts";
 import { Event } from "./event.ts";
 import { describe, type Operation } from "./operation.ts";
-import { runningTask } from "./_current.ts";
+import { checkOperationReuse, runningTask, SPENT } from "./_current.ts";
 import { WaitList } from "./_wait_list.ts";
 import { F_RESERVED, type Task } from "./task.ts";
 
@@ -47,6 +47,14 @@ export class Queue<T> {
   #heldPlaces = 0;
   readonly #finished = new Event();
   #shutdown = false;
+  /**
+   * A finished put() / get() operation kept for the next call: `yield*
+   * queue.put(x)` is done with its operation once it completes, so reusing
+   * it saves an allocation per item. An operation that waits is not spare
+   * until it completes, so two live operations never share an object.
+   */
+  #sparePut: QueuePut<T> | null = null;
+  #spareGet: QueueGet<T> | null = null;
 
   constructor(maxsize = 0) {
     if (typeof maxsize !== "number" || maxsize !== maxsize) {
@@ -82,7 +90,12 @@ export class Queue<T> {
    * @throws {QueueShutDown} when the queue is shut down
    */
   put(item: T): Operation<void> {
-    return new QueuePut(this, item);
+    const op = this.#sparePut;
+    if (op === null) return new QueuePut(this, item);
+    this.#sparePut = null;
+    op._item = item;
+    op._task = null;
+    return op;
   }
 
   /**
@@ -103,7 +116,13 @@ export class Queue<T> {
    * @throws {QueueShutDown} when the queue is shut down and empty (or shut down immediately)
    */
   get(): Operation<T> {
-    return new QueueGet(this);
+    const op = this.#spareGet;
+    if (op === null) return new QueueGet(this);
+    this.#spareGet = null;
+    op.done = false;
+    op.value = undefined;
+    op._task = null;
+    return op;
   }
 
   /**
@@ -258,6 +277,16 @@ export class Queue<T> {
     return DONE;
   }
 
+  /** @internal a put() operation finished: the next put() may reuse it */
+  _sparePut(op: QueuePut<T>): void {
+    this.#sparePut = op;
+  }
+
+  /** @internal a get() operation finished: the next get() may reuse it */
+  _spareGet(op: QueueGet<T>): void {
+    this.#spareGet = op;
+  }
+
   /** @internal a putter resumed from the line; `cancelled` if it leaves with an error */
   _putterResumed(task: Task<unknown>, cancelled: boolean): void {
     this.#putters.resumed(task);
@@ -273,13 +302,16 @@ const DONE: IteratorResult<unknown, void> = Object.freeze({ done: true, value: u
 /**
  * The operation queue.get() returns: an iterator, not a generator, so a get
  * that need not wait is cheap. It is also the IteratorResult of its own last
- * step once it got an item (`done`, `value`): a get allocates one object.
+ * step once it got an item (`done`, `value`), and once finished the queue
+ * hands it out again: a get allocates nothing in the steady state. (A spare
+ * operation keeps the last item it got until the next get(): one item.)
  */
 class QueueGet<T> implements Operation<T>, Iterator<unknown, T, unknown> {
   /** @internal set when the get has its item */ done = false;
   /** @internal the item, once got */ value: T | undefined = undefined;
   readonly #queue: Queue<T>;
-  #task: Task<unknown> | null = null;
+  /** @internal the task waiting in the getters' line with this operation, or SPENT once finished */
+  _task: Task<unknown> | typeof SPENT | null = null;
 
   constructor(queue: Queue<T>) {
     this.#queue = queue;
@@ -287,14 +319,25 @@ class QueueGet<T> implements Operation<T>, Iterator<unknown, T, unknown> {
 
   next(): IteratorResult<unknown, T> {
     const queue = this.#queue;
-    if (this.#task !== null) queue._getterResumed(this.#task, false);
+    const task = this._task;
+    if (task !== null) queue._getterResumed(checkOperationReuse("Queue.get()", task), false);
     const step = queue._getStep(this);
-    if (!step.done && this.#task === null) this.#task = runningTask("Queue.get()");
+    if (step.done) {
+      // The caller reads `done` and `value` at once: the next get() may reuse this object.
+      this._task = SPENT;
+      queue._spareGet(this);
+    } else if (task === null) {
+      this._task = runningTask("Queue.get()");
+    }
     return step;
   }
 
   throw(error?: unknown): IteratorResult<unknown, T> {
-    if (this.#task !== null) this.#queue._getterResumed(this.#task, true);
+    const task = this._task;
+    if (task !== null && task !== SPENT) {
+      this._task = null;
+      this.#queue._getterResumed(checkOperationReuse("Queue.get()", task), true);
+    }
     throw error;
   }
 
@@ -307,27 +350,39 @@ class QueueGet<T> implements Operation<T>, Iterator<unknown, T, unknown> {
   }
 }
 
-/** The operation queue.put() returns: an iterator, not a generator (see QueueGet). */
+/** The operation queue.put() returns: an iterator, not a generator, reused like QueueGet. */
 class QueuePut<T> implements Operation<void>, Iterator<unknown, void, unknown> {
   readonly #queue: Queue<T>;
-  readonly #item: T;
-  #task: Task<unknown> | null = null;
+  /** @internal the item to put */ _item: T;
+  /** @internal the task waiting in the putters' line with this operation, or SPENT once finished */
+  _task: Task<unknown> | typeof SPENT | null = null;
 
   constructor(queue: Queue<T>, item: T) {
     this.#queue = queue;
-    this.#item = item;
+    this._item = item;
   }
 
   next(): IteratorResult<unknown, void> {
     const queue = this.#queue;
-    if (this.#task !== null) queue._putterResumed(this.#task, false);
-    const step = queue._putStep(this.#item);
-    if (!step.done && this.#task === null) this.#task = runningTask("Queue.put()");
+    const task = this._task;
+    if (task !== null) queue._putterResumed(checkOperationReuse("Queue.put()", task), false);
+    const step = queue._putStep(this._item);
+    if (step.done) {
+      this._task = SPENT;
+      this._item = undefined as T; // a spare operation keeps no item alive
+      queue._sparePut(this);
+    } else if (task === null) {
+      this._task = runningTask("Queue.put()");
+    }
     return step;
   }
 
   throw(error?: unknown): IteratorResult<unknown, void> {
-    if (this.#task !== null) this.#queue._putterResumed(this.#task, true);
+    const task = this._task;
+    if (task !== null && task !== SPENT) {
+      this._task = null;
+      this.#queue._putterResumed(checkOperationReuse("Queue.put()", task), true);
+    }
     throw error;
   }
 

@@ -26,6 +26,8 @@ import type { Task } from "./task.ts";
 export class Semaphore implements Acquirable {
   /** @internal permits left */ _value: number;
   readonly #line = new WaitList(this, "Semaphore.acquire");
+  /** @internal a finished acquire() operation, handed out by the next acquire() */
+  _spareAcquire: AcquireOp | null = null;
   readonly #release: Disposable = { [Symbol.dispose]: () => this.release() };
   /** What a finished acquire() gives back, shared: the Disposable that releases. */
   readonly #acquired: IteratorResult<unknown, Disposable> = Object.freeze({ done: true, value: this.#release });
@@ -44,7 +46,7 @@ export class Semaphore implements Acquirable {
 
   /** Takes a permit, waiting in line if none is free. */
   acquire(): Operation<Disposable> {
-    return new AcquireOp(this, "Semaphore.acquire()");
+    return AcquireOp.of(this, "Semaphore.acquire()");
   }
 
   /** Returns a permit; the first waiter in line gets it. */
