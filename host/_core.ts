@@ -112,10 +112,22 @@ export function coreKind(): CoreKind {
 }
 
 function compile(base64: string): WebAssembly.Module {
+  return new WebAssembly.Module(decodeBase64(base64));
+}
+
+/**
+ * The embedded core's bytes. Decoding is part of every process's first
+ * run(), and atob plus a copy loop took 1.1-2.3 ms on Deno, 0.7 on Bun and
+ * 0.4 on Node, against 0.03-0.1 ms natively (W8, cold start).
+ */
+function decodeBase64(base64: string): Uint8Array<ArrayBuffer> {
+  const fromBase64 = (Uint8Array as { fromBase64?: (text: string) => Uint8Array<ArrayBuffer> }).fromBase64;
+  if (typeof fromBase64 === "function") return fromBase64.call(Uint8Array, base64);
+  if (platform.decodeBase64 !== undefined) return platform.decodeBase64(base64);
   const text = atob(base64);
   const bytes = new Uint8Array(text.length);
   for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
-  return new WebAssembly.Module(bytes);
+  return bytes;
 }
 
 /** The release core, or in debug mode the build that checks its assertions (when bytes may be compiled). */

@@ -20,6 +20,7 @@ interface NodeProcess {
 }
 
 declare const process: NodeProcess;
+declare const Buffer: { from(text: string, encoding: "base64"): Uint8Array<ArrayBuffer> };
 declare function setImmediate(fn: () => void): unknown;
 
 /** The I/O adapters a runtime plugs into its Platform. */
@@ -48,6 +49,7 @@ export function nodeLikePlatform(name: string, io: IoAdapters): Platform {
     },
     setTimer: (fn, ms) => setTimeout(fn, ms),
     clearTimer: (timer: HostTimer) => clearTimeout(timer as ReturnType<typeof setTimeout>),
+    decodeBase64: (text) => Buffer.from(text, "base64"),
     onInterrupt(fn) {
       process.on("SIGINT", fn);
       return () => process.off("SIGINT", fn);
