@@ -1,5 +1,6 @@
 // Packages spindle into dist/ after assembly/build.mjs has built the core:
-//   dist/spindle.js          ESM for Node, Deno and other hosts (core embedded as bytes)
+//   dist/spindle.js          ESM for Node, Deno and other hosts (core embedded as bytes), with
+//                            dist/chunks/ (code it loads on first use)
 //   dist/spindle.browser.js  minified ESM for browsers (the size budget is its gzipped size)
 //   dist/spindle.workerd.js  ESM for workerd / edge runtimes, importing dist/core.wasm as a module
 //   dist/types/              declarations for all of them
@@ -26,12 +27,13 @@ const wasmModule = {
 
 /**
  * A bundle must never import a runtime's built-in module (`node:*`, `cloudflare:*`) statically: that
- * breaks the other runtimes and every bundler that resolves the bundle.
+ * breaks the other runtimes and every bundler that resolves the bundle. With `staticImports: false`
+ * it may import nothing statically at all.
  */
-async function bundle(entry, outfile, options) {
+async function bundle(entry, outfile, { staticImports = true, ...options }) {
   const result = await build({
-    entryPoints: [entry],
-    outfile,
+    entryPoints: Array.isArray(entry) ? entry : [entry],
+    ...(outfile !== undefined ? { outfile } : {}),
     bundle: true,
     format: "esm",
     target: "es2022",
@@ -45,10 +47,52 @@ async function bundle(entry, outfile, options) {
   if (platformImports.length > 0) {
     throw new Error(`${outfile} imports ${platformImports.map((i) => i.path).join(", ")}: load them at run time`);
   }
-  return readFile(outfile);
+  // `staticImports: false`: the file must load alone (what it imports, it imports on first use).
+  const loaded = imports.filter((i) => i.kind !== "dynamic-import");
+  if (!staticImports && loaded.length > 0) {
+    throw new Error(`${outfile} imports ${loaded.map((i) => i.path).join(", ")} statically: it must load alone`);
+  }
+  return outfile !== undefined ? readFile(outfile) : undefined;
 }
 
-await bundle("host/mod.ts", join(DIST, "spindle.js"), { platform: "neutral" });
+// The net and process adapters load on first use (host/platform/_lazy_io.ts):
+// dist/spindle.js leaves their import()s to files of their own in
+// dist/chunks/, so importing spindle does not parse them. Not esbuild's code
+// splitting: it moves what the adapters share with the main file (errors.ts)
+// into chunks the main file imports statically, and each extra module costs
+// Node about 0.4 ms to load. The chunks import the error classes from
+// dist/spindle.js instead, so there is one RuntimeError class.
+const LAZY_ADAPTERS = ["net_node", "net_deno", "net_bun", "net_workerd", "process_node", "process_deno", "process_bun"];
+const lazyAdaptersExternal = {
+  name: "lazy-adapters-external",
+  setup(build) {
+    build.onResolve({ filter: /^\.\/(net|process)_\w+\.ts$/ }, (args) => {
+      if (args.kind !== "dynamic-import") return undefined;
+      const name = args.path.slice(2, -3);
+      if (!LAZY_ADAPTERS.includes(name)) throw new Error(`${args.path}: not a lazy adapter this build knows`);
+      return { path: `./chunks/${name}.js`, external: true };
+    });
+  },
+};
+const errorsFromMain = {
+  name: "errors-from-main",
+  setup(build) {
+    build.onResolve({ filter: /\/errors\.ts$/ }, () => ({ path: "../spindle.js", external: true }));
+  },
+};
+await bundle("host/mod.ts", join(DIST, "spindle.js"), {
+  platform: "neutral",
+  plugins: [lazyAdaptersExternal],
+  staticImports: false,
+});
+await bundle(LAZY_ADAPTERS.map((name) => `host/platform/${name}.ts`), undefined, {
+  platform: "neutral",
+  splitting: true,
+  outdir: join(DIST, "chunks"),
+  entryNames: "[name]",
+  chunkNames: "shared-[hash]",
+  plugins: [errorsFromMain],
+});
 const browser = await bundle("host/mod.ts", join(DIST, "spindle.browser.js"), { platform: "browser", minify: true });
 await bundle("host/workerd.ts", join(DIST, "spindle.workerd.js"), {
   platform: "neutral",

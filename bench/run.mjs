@@ -320,6 +320,10 @@ function measurePython(id) {
 
 /** W8: spawn fresh processes, round-robin over the peers so drift hits all alike. */
 function measureColdStart() {
+  if (wantPeer("spindle") && !existsSync("dist/spindle.js")) {
+    console.error("W8: dist/spindle.js is missing: run `npm run build` first (npm run bench does)");
+    process.exit(1);
+  }
   const rounds = quick ? 3 : 20;
   const warmup = 2;
   const entries = [];
@@ -328,12 +332,14 @@ function measureColdStart() {
     for (const name of COLD_ENTRIES) {
       if (!wantPeer(name)) continue;
       const [cmd, args] = runtimeCommand(runtime, `bench/cold_start/${name}.ts`, [], { gc: false });
-      if (name === "spindle" && runtime !== "node") {
-        // What the package gives every runtime (package.json exports: dist/spindle.js) is one bundled
-        // file; this is that bundle of the entry. Deno and Bun can also load the TypeScript sources.
-        const bundled = [...(runtime === "deno" ? ["run", "-A"] : []), join(OUT, "cold_spindle.mjs")];
-        entries.push({ runtime, peer: "spindle", cmd, args: bundled, samples: [] });
-        if (wantPeer("spindle (sources)")) entries.push({ runtime, peer: "spindle (sources)", cmd, args, samples: [] });
+      if (name === "spindle") {
+        // What the package gives every runtime (package.json exports): dist/spindle.js, which
+        // loads its chunks on first use, imported as is. Deno and Bun can also load the sources.
+        const pkg = [...(runtime === "deno" ? ["run", "-A"] : []), "bench/cold_start/spindle_package.mjs"];
+        entries.push({ runtime, peer: "spindle", cmd, args: pkg, samples: [] });
+        if (runtime !== "node" && wantPeer("spindle (sources)")) {
+          entries.push({ runtime, peer: "spindle (sources)", cmd, args, samples: [] });
+        }
         continue;
       }
       entries.push({ runtime, peer: name === "bare" ? "bare script" : name, cmd, args, samples: [] });

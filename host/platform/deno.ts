@@ -6,8 +6,7 @@
  */
 
 import { messageChannelMacrotask } from "./_message_channel.ts";
-import { denoNet } from "./net_deno.ts";
-import { denoProcesses } from "./process_deno.ts";
+import { lazyNet, lazyProcesses } from "./_lazy_io.ts";
 import type { HostTimer, Platform } from "./types.ts";
 import { nodeWorkers } from "./worker_node.ts";
 
@@ -47,8 +46,8 @@ export const denoPlatform: Platform = {
       return undefined; // no --allow-env
     }
   },
-  net: denoNet,
-  processes: denoProcesses,
+  net: lazyNet(() => import("./net_deno.ts").then((m) => m.denoNet)),
+  processes: lazyProcesses(() => import("./process_deno.ts").then((m) => m.denoProcesses)),
   // node:worker_threads, not the Web Worker: see worker_node.ts.
   workers: nodeWorkers,
   files: { writeTextFile: (path, text) => Deno.writeTextFile(path, text) },

@@ -6,8 +6,7 @@
  */
 
 import { loadNodeModule } from "./_node_modules.ts";
-import { nodeNet } from "./net_node.ts";
-import { nodeProcesses } from "./process_node.ts";
+import { lazyNet, lazyProcesses } from "./_lazy_io.ts";
 import type { FileAdapter, HostTimer, Platform } from "./types.ts";
 import { nodeWorkers } from "./worker_node.ts";
 
@@ -67,8 +66,8 @@ export function nodeLikePlatform(name: string, io: IoAdapters): Platform {
 }
 
 export const nodePlatform: Platform = nodeLikePlatform("node", {
-  net: nodeNet,
-  processes: nodeProcesses,
+  net: lazyNet(() => import("./net_node.ts").then((m) => m.nodeNet)),
+  processes: lazyProcesses(() => import("./process_node.ts").then((m) => m.nodeProcesses)),
   workers: nodeWorkers,
   files: nodeFiles,
 });

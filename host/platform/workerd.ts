@@ -32,7 +32,7 @@
  * @module
  */
 
-import { workerdNet } from "./net_workerd.ts";
+import { lazyNet } from "./_lazy_io.ts";
 import type { HostTimer, Platform } from "./types.ts";
 
 /** `fn`, printing what it throws: workerd would drop it without a word. */
@@ -61,7 +61,7 @@ export const workerdPlatform: Platform = {
     const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
     return env?.[name];
   },
-  net: workerdNet, // outbound only: cloudflare:sockets cannot listen
+  net: lazyNet(() => import("./net_workerd.ts").then((m) => m.workerdNet)), // outbound only: cloudflare:sockets cannot listen
   processes: undefined,
   workers: undefined,
   files: undefined,

@@ -16,12 +16,25 @@ writeFileSync(
   join(project, "package.json"),
   JSON.stringify({ type: "module", dependencies: { spindle: "*" } }),
 );
-// A small program: sleeps, gathers, and says which core and entry ran.
+// A small program: sleeps, gathers, echoes a line over loopback TCP (the net
+// adapter is a chunk of its own in dist/, loaded on first use), and says which
+// core and entry ran.
 const program = `
-import { coreKind, gather, run, sleep } from "spindle";
+import { coreKind, gather, openConnection, run, sleep, startServer } from "spindle";
 const out = run(function* () {
   const xs = yield* gather([(function* () { yield* sleep(1); return 1; })(), (function* () { return 2; })()]);
-  return xs.join("+");
+  const server = yield* startServer(function* (reader, writer) {
+    writer.write(yield* reader.readline());
+    yield* writer.drain();
+    writer.close();
+  }, "127.0.0.1", 0);
+  const [reader, writer] = yield* openConnection("127.0.0.1", server.address().port);
+  writer.write(new TextEncoder().encode("2\\n"));
+  const echoed = new TextDecoder().decode(yield* reader.readline()).trim();
+  writer.close();
+  server.close();
+  yield* server.waitClosed();
+  return xs.join("+") + "=" + echoed;
 });
 out.then((v) => console.log(JSON.stringify({ result: v, core: coreKind(), entry: import.meta.resolve("spindle") })));
 `;
@@ -46,7 +59,7 @@ function runIn(label, command, args, expectedEntry) {
   }
   check(
     `${label} imports ${expectedEntry} and runs on the ${report.core} core`,
-    report.result === "1+2" && report.core === "wasm" && String(report.entry).endsWith(expectedEntry),
+    report.result === "1+2=2" && report.core === "wasm" && String(report.entry).endsWith(expectedEntry),
     JSON.stringify(report),
   );
 }
