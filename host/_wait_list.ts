@@ -205,8 +205,9 @@ export class AcquireOp implements Operation<Disposable>, Iterator<unknown, Dispo
     // Not taking the resource after all: the primitive passes the turn on.
     const task = this.#task;
     if (task !== null && task !== SPENT) {
+      checkOperationReuse(this.#what, task); // before anything changes: a wrong task leaves it as it was
       this.#task = null;
-      this.#target._resumed(checkOperationReuse(this.#what, task), false);
+      this.#target._resumed(task, false);
     }
     throw error;
   }

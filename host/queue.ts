@@ -335,8 +335,9 @@ class QueueGet<T> implements Operation<T>, Iterator<unknown, T, unknown> {
   throw(error?: unknown): IteratorResult<unknown, T> {
     const task = this._task;
     if (task !== null && task !== SPENT) {
+      checkOperationReuse("Queue.get()", task); // before anything changes: a wrong task leaves it as it was
       this._task = null;
-      this.#queue._getterResumed(checkOperationReuse("Queue.get()", task), true);
+      this.#queue._getterResumed(task, true);
     }
     throw error;
   }
@@ -380,8 +381,9 @@ class QueuePut<T> implements Operation<void>, Iterator<unknown, void, unknown> {
   throw(error?: unknown): IteratorResult<unknown, void> {
     const task = this._task;
     if (task !== null && task !== SPENT) {
+      checkOperationReuse("Queue.put()", task); // before anything changes: a wrong task leaves it as it was
       this._task = null;
-      this.#queue._putterResumed(checkOperationReuse("Queue.put()", task), true);
+      this.#queue._putterResumed(task, true);
     }
     throw error;
   }

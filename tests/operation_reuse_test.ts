@@ -92,6 +92,13 @@ describe("put(), get() and acquire() operations are driven once", () => {
       const thief = createTask(drive(get));
       yield* ticks(1);
       assertError(yield* caught(() => thief), RuntimeError, /^Queue\.get\(\) is being waited on by another task/);
+      // Throwing into it from another task is refused the same way, and changes nothing.
+      const iterator = get[Symbol.iterator]();
+      const thrower = createTask(function* () {
+        yield* ticks(0);
+        iterator.throw!(new Error("not yours"));
+      }());
+      assertError(yield* caught(() => thrower), RuntimeError, /^Queue\.get\(\) is being waited on by another task/);
       queue.putNowait("x");
       assert.equal(yield* waiter, "x");
       assert.equal(queue.qsize(), 0);
