@@ -47,8 +47,9 @@ function check(label, ok, detail) {
   if (!ok) failures++;
 }
 
-function runIn(label, command, args, expectedEntry) {
-  const result = spawnSync(command, args, { cwd: project, encoding: "utf8", timeout: 60_000 });
+function runIn(label, command, args, expectedEntry, core = "wasm") {
+  const env = core === "js" ? { ...process.env, SPINDLE_CORE: "js" } : process.env;
+  const result = spawnSync(command, args, { cwd: project, encoding: "utf8", timeout: 60_000, env });
   const line = result.stdout.trim().split("\n").pop() ?? "";
   let report;
   try {
@@ -59,7 +60,7 @@ function runIn(label, command, args, expectedEntry) {
   }
   check(
     `${label} imports ${expectedEntry} and runs on the ${report.core} core`,
-    report.result === "1+2=2" && report.core === "wasm" && String(report.entry).endsWith(expectedEntry),
+    report.result === "1+2=2" && report.core === core && String(report.entry).endsWith(expectedEntry),
     JSON.stringify(report),
   );
 }
@@ -69,6 +70,10 @@ try {
   runIn("node", process.execPath, ["main.mjs"], "dist/spindle.js");
   runIn("bun", bin("bun"), ["main.ts"], "dist/spindle.js");
   runIn("deno", bin("deno"), ["run", "-A", "--no-check", "main.ts"], "dist/spindle.js");
+  // The fallback core, as SPINDLE_CORE=js picks it, from the package too.
+  runIn("node (SPINDLE_CORE=js)", process.execPath, ["main.mjs"], "dist/spindle.js", "js");
+  runIn("bun (SPINDLE_CORE=js)", bin("bun"), ["main.ts"], "dist/spindle.js", "js");
+  runIn("deno (SPINDLE_CORE=js)", bin("deno"), ["run", "-A", "--no-check", "main.ts"], "dist/spindle.js", "js");
 
   // Bundlers pick the browser and workerd builds, and neither may import node:*.
   for (
