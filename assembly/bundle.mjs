@@ -3,6 +3,7 @@
 //                            dist/chunks/ (code it loads on first use)
 //   dist/spindle.browser.js  minified ESM for browsers (the size budget is its gzipped size)
 //   dist/spindle.workerd.js  ESM for workerd / edge runtimes, importing dist/core.wasm as a module
+//                            (and carrying no other core)
 //   dist/types/              declarations for all of them
 // Fails if a browser or workerd bundle would import a platform module
 // (node:*): spindle loads those only at run time, on runtimes that have them.
@@ -28,9 +29,9 @@ const wasmModule = {
 /**
  * A bundle must never import a runtime's built-in module (`node:*`, `cloudflare:*`) statically: that
  * breaks the other runtimes and every bundler that resolves the bundle. With `staticImports: false`
- * it may import nothing statically at all.
+ * it may import nothing statically at all; no source matching `leaveOut` may be in it.
  */
-async function bundle(entry, outfile, { staticImports = true, ...options }) {
+async function bundle(entry, outfile, { staticImports = true, leaveOut = [], ...options }) {
   const result = await build({
     entryPoints: Array.isArray(entry) ? entry : [entry],
     ...(outfile !== undefined ? { outfile } : {}),
@@ -47,6 +48,8 @@ async function bundle(entry, outfile, { staticImports = true, ...options }) {
   if (platformImports.length > 0) {
     throw new Error(`${outfile} imports ${platformImports.map((i) => i.path).join(", ")}: load them at run time`);
   }
+  const included = Object.keys(result.metafile.inputs).filter((input) => leaveOut.some((re) => re.test(input)));
+  if (included.length > 0) throw new Error(`${outfile} must leave out ${included.join(", ")}`);
   // `staticImports: false`: the file must load alone (what it imports, it imports on first use).
   const loaded = imports.filter((i) => i.kind !== "dynamic-import");
   if (!staticImports && loaded.length > 0) {
@@ -94,10 +97,12 @@ await bundle(LAZY_ADAPTERS.map((name) => `host/platform/${name}.ts`), undefined,
   plugins: [errorsFromMain],
 });
 const browser = await bundle("host/mod.ts", join(DIST, "spindle.browser.js"), { platform: "browser", minify: true });
+// workerd's core is core.wasm: the embedded cores (host/_core_embedded.ts) must stay out.
 await bundle("host/workerd.ts", join(DIST, "spindle.workerd.js"), {
   platform: "neutral",
   conditions: ["workerd", "worker"],
   plugins: [wasmModule],
+  leaveOut: [/host\/_core_wasm\.ts$/, /host\/_core_fallback\.ts$/],
 });
 await copyFile("build/core.wasm", join(DIST, "core.wasm"));
 

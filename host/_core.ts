@@ -9,6 +9,9 @@
  *   'wasm-unsafe-eval' makes compiling throw), or SPINDLE_CORE=js, loops run
  *   the JavaScript fallback core: the same release build through wasm2js,
  *   with the same exports. coreKind() says which one runs.
+ * - The main entry brings the WebAssembly core's bytes and the fallback
+ *   (_core_embedded.ts); workerd's entry brings neither and injects its
+ *   module with setCoreModule().
  * - Per-task requests are stores into the inbox view, never calls; the
  *   next call into the core applies them in order. Calls that may allocate
  *   (alloc, tick, flush, armTimer) can grow memory, which detaches every
@@ -17,8 +20,6 @@
  * @module
  */
 
-import { createFallbackCore } from "./_core_fallback.ts";
-import { coreDebugWasmBase64, coreWasmBase64 } from "./_core_wasm.ts";
 import { RuntimeError } from "./errors.ts";
 import { platform } from "./platform/detect.ts";
 
@@ -84,6 +85,33 @@ const S_NEXT_DEADLINE_F64 = 8; // byte 64 as an f64 index
 let compiled: WebAssembly.Module | undefined;
 let compiledDebug: WebAssembly.Module | undefined;
 
+/** The cores an entry carries, for loops made where no module was given (see _core_embedded.ts). */
+export interface EmbeddedCores {
+  /** The release core, base64. */
+  readonly wasmBase64: string;
+  /** The build that checks the core's assertions (debug mode), base64. */
+  readonly debugWasmBase64: string;
+  /** A new instance of the JavaScript fallback core. */
+  readonly createFallbackCore: (env: { abort(): never }) => unknown;
+}
+
+let embedded: EmbeddedCores | null = null;
+
+/** @internal called once by the main entry (_core_embedded.ts) */
+export function setEmbeddedCores(cores: EmbeddedCores): void {
+  embedded = cores;
+}
+
+function embeddedCores(): EmbeddedCores {
+  if (embedded === null) {
+    throw new RuntimeError(
+      "spindle has no core to run: this entry carries none (workerd's gets it from core.wasm), " +
+        "so call setCoreModule() with the compiled core.wasm before making a loop",
+    );
+  }
+  return embedded;
+}
+
 /**
  * Uses `module` as the core for loops created from now on, for platforms
  * that forbid compiling WebAssembly from bytes at run time (workerd).
@@ -102,8 +130,9 @@ let kind: CoreKind | undefined;
 export function coreKind(): CoreKind {
   if (kind !== undefined) return kind;
   if (platform.env("SPINDLE_CORE") === "js" || typeof WebAssembly !== "object") return kind = "js";
+  const cores = embeddedCores();
   try {
-    coreModule(false);
+    compiled ??= compile(cores.wasmBase64);
     kind = "wasm";
   } catch {
     kind = "js"; // compiling refused (CompileError under a CSP without 'wasm-unsafe-eval')
@@ -132,8 +161,8 @@ function decodeBase64(base64: string): Uint8Array<ArrayBuffer> {
 
 /** The release core, or in debug mode the build that checks its assertions (when bytes may be compiled). */
 function coreModule(debug: boolean): WebAssembly.Module {
-  if (debug && compiled === undefined) return compiledDebug ??= compile(coreDebugWasmBase64);
-  return compiled ??= compile(coreWasmBase64);
+  if (debug && compiled === undefined) return compiledDebug ??= compile(embeddedCores().debugWasmBase64);
+  return compiled ??= compile(embeddedCores().wasmBase64);
 }
 
 function abort(): never {
@@ -274,7 +303,7 @@ export class Core {
       const instance = new WebAssembly.Instance(coreModule(debug), { env: { abort } });
       this.#x = withFastProperties(instance.exports as unknown as CoreExports);
     } else {
-      this.#x = withFastProperties(createFallbackCore({ abort }) as CoreExports);
+      this.#x = withFastProperties(embeddedCores().createFallbackCore({ abort }) as CoreExports);
     }
     this.#capacity = this.#x.inboxCapacity();
     this.#x.init(shuffle ? 1 : 0, seed >>> 0);

@@ -3,7 +3,9 @@
  * forbid compiling WebAssembly from bytes at run time: the release core is
  * imported as a module, which the runtime compiles when it loads the
  * worker, and every loop instantiates that. Everything else is
- * `host/mod.ts`, re-exported.
+ * `host/mod.ts`'s API (_api.ts), re-exported, without the cores mod.ts
+ * embeds (the core as base64 and the JavaScript fallback: about 70 KB that
+ * every isolate would parse for nothing).
  *
  * ```ts
  * import { gather, run, sleep } from "spindle/workerd";
@@ -31,4 +33,4 @@ import { setCoreModule } from "./_core.ts";
 // which workerd refuses while it loads a worker.
 setCoreModule(core);
 
-export * from "./mod.ts";
+export * from "./_api.ts";
