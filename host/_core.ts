@@ -21,6 +21,7 @@
  */
 
 import { RuntimeError } from "./errors.ts";
+import { describe } from "./operation.ts";
 import { platform } from "./platform/detect.ts";
 
 /** The core's exports (assembly/index.ts documents each). */
@@ -112,11 +113,49 @@ function embeddedCores(): EmbeddedCores {
   return embedded;
 }
 
+/** What loops call on a core: a module given to setCoreModule() must export all of it (the type lists every name). */
+const CORE_EXPORTS: Record<keyof CoreExports, true> = {
+  memory: true,
+  inboxPtr: true,
+  payloadPtr: true,
+  outboxPtr: true,
+  statusPtr: true,
+  statsPtr: true,
+  inboxCapacity: true,
+  init: true,
+  alloc: true,
+  armTimer: true,
+  cancelCallback: true,
+  tick: true,
+  drainMore: true,
+  flush: true,
+  stats: true,
+  listAlloc: true,
+  wakeFirst: true,
+  removeWaiter: true,
+  wakeSleeper: true,
+  deadlineOf: true,
+};
+
 /**
  * Uses `module` as the core for loops created from now on, for platforms
  * that forbid compiling WebAssembly from bytes at run time (workerd).
+ *
+ * @throws {TypeError} when `module` is not a WebAssembly.Module of spindle's core.wasm
  */
 export function setCoreModule(module: WebAssembly.Module): void {
+  if (typeof WebAssembly !== "object" || !(module instanceof WebAssembly.Module)) {
+    throw new TypeError(`setCoreModule() needs spindle's core.wasm as a WebAssembly.Module, got ${describe(module)}`);
+  }
+  const names = new Set(WebAssembly.Module.exports(module).map((e) => e.name));
+  const missing = Object.keys(CORE_EXPORTS).filter((name) => !names.has(name));
+  if (missing.length > 0) {
+    throw new TypeError(
+      `setCoreModule() got a WebAssembly.Module that is not spindle's core.wasm: it does not export ${
+        missing.join(", ")
+      }`,
+    );
+  }
   compiled = module;
   kind = "wasm";
 }

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { coreKind, getRunningLoop, sleep } from "../host/mod.ts";
-import { runVirtual } from "./_helpers.ts";
+import { coreKind, getRunningLoop, setCoreModule, sleep } from "../host/mod.ts";
+import { assertError, runVirtual, thrownBy } from "./_helpers.ts";
 
 // The whole suite runs twice, on the WebAssembly core and on its JavaScript
 // fallback (`tests/tools/run.mjs --core js` sets SPINDLE_CORE=js), like
@@ -22,4 +22,35 @@ test(`loops run the ${expected === "js" ? "JavaScript fallback" : "WebAssembly"}
     return getRunningLoop().stats().core;
   });
   assert.equal(result, expected);
+});
+
+test("setCoreModule() refuses what is not spindle's core.wasm, at the call, and changes nothing", async () => {
+  for (const bad of [undefined, "core.wasm", new Uint8Array(8), {}]) {
+    assertError(
+      thrownBy(() => setCoreModule(bad as unknown as WebAssembly.Module)),
+      TypeError,
+      /^setCoreModule\(\) needs spindle's core\.wasm as a WebAssembly\.Module, got /,
+    );
+  }
+  // A valid module that is not the core: the smallest one, with no exports. Pages whose CSP refuses
+  // WebAssembly cannot compile it; there the cases above are the test.
+  let other: WebAssembly.Module | undefined;
+  try {
+    other = new WebAssembly.Module(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]));
+  } catch {
+    other = undefined;
+  }
+  if (other !== undefined) {
+    assertError(
+      thrownBy(() => setCoreModule(other)),
+      TypeError,
+      /^setCoreModule\(\) got a WebAssembly\.Module that is not spindle's core\.wasm: it does not export memory, inboxPtr, /,
+    );
+  }
+  assert.equal(coreKind(), expected);
+  const { result } = await runVirtual(function* () {
+    yield* sleep(1);
+    return getRunningLoop().stats().core;
+  });
+  assert.equal(result, expected, "loops still run the core they ran before");
 });
