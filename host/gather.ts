@@ -141,6 +141,15 @@ export function gather(aws: Iterable<Awaitable<unknown>>, options: GatherOptions
   return outer;
 }
 
+/**
+ * @internal An empty gather's future, made the way every gather makes its
+ * own: a closed loop keeps one so the engine keeps their hidden classes (see
+ * Loop.close()). Keeping a real one would keep its children and results.
+ */
+export function gatheringShapeKeeper(loop: Loop): Future<unknown[]> {
+  return new GatheringFuture(loop, []);
+}
+
 /** True if `fn` is among `future`'s done callbacks. */
 function waitsWith(future: Future<unknown>, fn: unknown): boolean {
   const waiters = future._waiters;

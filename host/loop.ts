@@ -36,7 +36,8 @@ import {
 } from "./operation.ts";
 import { platform } from "./platform/detect.ts";
 import type { HostTimer } from "./platform/types.ts";
-import { Task, type TaskConstructorOptions, type TaskOptions } from "./task.ts";
+import { gatheringShapeKeeper } from "./gather.ts";
+import { SHAPE_KEEPER_COROUTINE, Task, type TaskConstructorOptions, type TaskOptions } from "./task.ts";
 import type { TraceRecorder } from "./trace.ts";
 import { _runInExecutor, type FunctionExports, type JobArgs, type JobResult, type WorkerPool } from "./worker_pool.ts";
 
@@ -112,6 +113,8 @@ export class Loop {
   /** @internal */ _core: Core;
   /** @internal slot index → the task or handle that owns it */ _objects: (Runnable | undefined)[] = [];
   /** @internal the task being stepped, or null */ _current: Task<unknown> | null = null;
+  /** Objects kept, once closed, only for their hidden classes: see the end of close(). */
+  #shapeKeepers: object[] = [];
   /** @internal the internal error that stopped the loop, if one did (nothing can run on it after) */
   _broken: unknown = undefined;
   /** @internal */ _debug: boolean;
@@ -356,8 +359,15 @@ export class Loop {
     // left, and a full GC between run()s then made each new loop's objects
     // new maps: after five loops the scheduler's hot paths went megamorphic
     // and stayed so (Deno: 55 -> 95 ms per W2 run, with gc() between runs).
-    // Keeping the last closed loop alive keeps those maps. Its core is
-    // released above; the loop itself is small.
+    // Keeping the last closed loop alive keeps those maps, and with its
+    // shape keepers, a task and a gather's future made the way every one is
+    // (real ones would keep the program's objects), those of tasks and
+    // gathers: without them each run() deoptimized Task._run, Future's
+    // constructor, result(), done() and gather's callback once more (W1 on
+    // Deno: 24-36 deopts of each per bench process; 1.83-1.92M -> 2.86-2.97M
+    // tasks/s with them, Node 1.27-1.29M -> 1.72-1.77M). Its core is released
+    // above; the loop itself is small.
+    this.#shapeKeepers = [new Task(SHAPE_KEEPER_COROUTINE, this.#plainTaskOptions), gatheringShapeKeeper(this)];
     _lastClosedLoop = this;
   }
 

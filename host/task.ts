@@ -105,7 +105,14 @@ export class Task<T = unknown> extends Future<T> {
     // WeakSet or with a property made task creation 1.4-2.8x slower (W1).
     this._flags = isNativeGenerator(coro) ? F_NATIVE : 0;
     this._coro = coro;
-    this._meta = options.name !== undefined ? String(options.name) : ++taskCounter;
+    const shapeOnly = coro === SHAPE_KEEPER_COROUTINE;
+    this._meta = options.name !== undefined ? String(options.name) : shapeOnly ? 0 : ++taskCounter;
+    if (shapeOnly) {
+      // Never runs, holds no slot and takes no number: see SHAPE_KEEPER_COROUTINE.
+      this._slot = this._gen = 0;
+      this._state = FINISHED;
+      return;
+    }
     this._slot = loop._core.alloc(KIND_TASK);
     this._gen = loop._core.allocGen();
     loop._objects[this._slot] = this;
@@ -412,6 +419,16 @@ export class Task<T = unknown> extends Future<T> {
     this._scheduleCallbacks();
   }
 }
+
+/**
+ * @internal A finished generator. A task made with it, with the options a
+ * loop gives unnamed tasks, is finished at once, never runs, holds no slot
+ * and takes no number: a closed loop keeps one so the engine keeps the hidden
+ * classes every task shares (see Loop.close()). A real task would keep the
+ * program's objects.
+ */
+export const SHAPE_KEEPER_COROUTINE: Coroutine<unknown> = (function* () {})();
+SHAPE_KEEPER_COROUTINE.next();
 
 /** What only cancellation and debug mode need: kept off the common task. */
 interface TaskCold {

@@ -1,6 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
+  allTasks,
   createTask,
   type ExceptionContext,
   getRunningLoop,
@@ -617,6 +618,30 @@ describe("Loop.close", () => {
     assert.throws(() => loop.createTask((function* () {})()), RuntimeError);
     await assert.rejects(async () => await loop.runForever(), RuntimeError);
     await assert.rejects(async () => await loop.runUntilComplete((function* () {})()), RuntimeError);
+  });
+
+  test("closing a loop adds no task anywhere: none listed, none numbered, none run", async () => {
+    // close() keeps objects made only for the engine's hidden classes (Loop.close()): they must not show.
+    const { loop: a } = manualLoop();
+    const first = a.createTask((function* () {})());
+    runUntilIdle(a);
+    const n = Number(/^Task-(\d+)$/.exec(first.getName())![1]);
+    a.close();
+    const { loop: b } = manualLoop();
+    const ran: string[] = [];
+    const next = b.createTask((function* () {
+      ran.push("next");
+    })());
+    assert.equal(next.getName(), `Task-${n + 1}`, "close() took no task number");
+    assert.equal(b.stats().tasks, 1);
+    runUntilIdle(b);
+    assert.deepEqual(ran, ["next"]);
+    assert.deepEqual([a.stats().tasks, b.stats().tasks], [0, 0]);
+    const listed = await run(function* () {
+      return allTasks().size;
+    });
+    assert.equal(listed, 1, "a run after closes lists only its main task");
+    b.close();
   });
 
   test("what a closed loop leaves behind cannot reach the loops made after it, which may reuse its core", () => {
