@@ -109,7 +109,8 @@ export class Task<T = unknown> extends Future<T> {
     this._meta = options.name !== undefined ? String(options.name) : shapeOnly ? 0 : ++taskCounter;
     if (shapeOnly) {
       // Never runs, holds no slot and takes no number: see SHAPE_KEEPER_COROUTINE.
-      this._slot = this._gen = 0;
+      this._slot = 0;
+      this._gen = 0;
       this._state = FINISHED;
       return;
     }
