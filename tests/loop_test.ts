@@ -629,6 +629,7 @@ describe("Loop.close", () => {
     a.close();
     const { loop: b } = manualLoop();
     const ran: string[] = [];
+    // deno-lint-ignore require-yield
     const next = b.createTask((function* () {
       ran.push("next");
     })());
@@ -637,6 +638,7 @@ describe("Loop.close", () => {
     runUntilIdle(b);
     assert.deepEqual(ran, ["next"]);
     assert.deepEqual([a.stats().tasks, b.stats().tasks], [0, 0]);
+    // deno-lint-ignore require-yield
     const listed = await run(function* () {
       return allTasks().size;
     });
