@@ -85,6 +85,13 @@ const S_NEXT_DEADLINE_F64 = 8; // byte 64 as an f64 index
 
 let compiled: WebAssembly.Module | undefined;
 let compiledDebug: WebAssembly.Module | undefined;
+/** setCoreModule() gave the module: debug mode runs it too (there are no debug build bytes to compile). */
+let injected = false;
+
+/** @internal true when setCoreModule() gave the core (debug loops then run the release build) */
+export function coreInjected(): boolean {
+  return injected;
+}
 
 /** The cores an entry carries, for loops made where no module was given (see _core_embedded.ts). */
 export interface EmbeddedCores {
@@ -157,6 +164,7 @@ export function setCoreModule(module: WebAssembly.Module): void {
     );
   }
   compiled = module;
+  injected = true;
   kind = "wasm";
 }
 
@@ -198,9 +206,14 @@ function decodeBase64(base64: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
-/** The release core, or in debug mode the build that checks its assertions (when bytes may be compiled). */
+/**
+ * The release core, or in debug mode the build that checks its assertions
+ * (unless setCoreModule() gave the core). coreKind() compiles the release
+ * build first, to learn whether bytes may be compiled at all, so `compiled`
+ * is set by then: it does not tell whether the module was given.
+ */
 function coreModule(debug: boolean): WebAssembly.Module {
-  if (debug && compiled === undefined) return compiledDebug ??= compile(embeddedCores().debugWasmBase64);
+  if (debug && !injected) return compiledDebug ??= compile(embeddedCores().debugWasmBase64);
   return compiled ??= compile(embeddedCores().wasmBase64);
 }
 
@@ -331,10 +344,13 @@ export class Core {
 
   /** Which core this is. */
   readonly kind: CoreKind;
+  /** @internal the build that checks the core's assertions (a debug loop's WebAssembly core, from bytes) */
+  readonly checksAssertions: boolean;
 
   constructor(shuffle: boolean, seed: number, debug = false) {
     this.kind = coreKind();
     this.#debug = debug;
+    this.checksAssertions = this.kind === "wasm" && debug && !injected;
     const pooled = takePooled(this.kind, debug);
     if (pooled !== null) {
       this.#x = pooled;

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { coreKind, getRunningLoop, setCoreModule, sleep } from "../host/mod.ts";
+import { coreKind, getRunningLoop, Loop, setCoreModule, sleep, VirtualClock } from "../host/mod.ts";
+import { coreInjected } from "../host/_core.ts";
 import { assertError, runVirtual, thrownBy } from "./_helpers.ts";
 
 // The whole suite runs twice, on the WebAssembly core and on its JavaScript
@@ -53,4 +54,22 @@ test("setCoreModule() refuses what is not spindle's core.wasm, at the call, and 
     return getRunningLoop().stats().core;
   });
   assert.equal(result, expected, "loops still run the core they ran before");
+});
+
+test("a debug loop runs the WebAssembly core's build that checks its assertions; other loops the release build", async () => {
+  const debugLoop = new Loop({ debug: true, clock: new VirtualClock() });
+  const plain = new Loop({ clock: new VirtualClock() });
+  try {
+    // setCoreModule() (workerd's entry) gives only the release build; the fallback core has one build.
+    assert.equal(debugLoop._core.checksAssertions, coreKind() === "wasm" && !coreInjected());
+    assert.equal(plain._core.checksAssertions, false);
+    const result = await debugLoop.runUntilComplete(function* () {
+      yield* sleep(5);
+      return getRunningLoop().time();
+    }());
+    assert.equal(result, 5);
+  } finally {
+    debugLoop.close();
+    plain.close();
+  }
 });
