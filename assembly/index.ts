@@ -32,7 +32,7 @@ import { prngSeed } from "./prng";
 import { ringInit, ringLength } from "./ring";
 import {
   CREATED, KIND_CALLBACK, KIND_TASK, READY, RUNNING, WAITING,
-  checkHandle, countOf, slotAlloc, slotCapacity, slotGen, slotsInit, slotTimer,
+  checkHandle, slotAlloc, slotCapacity, slotGen, slotsInit, slotTimer, tallied, tallyStates,
 } from "./slots";
 import {
   OUTBOX, advance, armTimer as armTimerOp, cancelCallback as cancelCallbackOp,
@@ -234,7 +234,8 @@ export function flush(pending: i32): void {
 }
 
 /**
- * Fills STATS for loop.stats(). Rare. Cells, as f64:
+ * Fills STATS for loop.stats() (and the loop, to learn whether tasks are
+ * left). Rare, and a scan of the slot table. Cells, as f64:
  *   0-3 tasks created / ready / running / waiting, 4 callbacks not yet handed out to run,
  *   5 ready entries, 6 timers, 7 entries run, 8 tasks created in all,
  *   9 tasks done, 10 tasks cancelled, 11 slot table capacity, 12 wait lists with waiters.
@@ -242,12 +243,13 @@ export function flush(pending: i32): void {
 export function stats(pending: i32): void {
   applyInbox(pending);
   writeStatus();
-  putStat(0, countOf(KIND_TASK, CREATED));
-  putStat(1, countOf(KIND_TASK, READY));
-  putStat(2, countOf(KIND_TASK, RUNNING));
-  putStat(3, countOf(KIND_TASK, WAITING));
+  tallyStates();
+  putStat(0, tallied(KIND_TASK, CREATED));
+  putStat(1, tallied(KIND_TASK, READY));
+  putStat(2, tallied(KIND_TASK, RUNNING));
+  putStat(3, tallied(KIND_TASK, WAITING));
   // Callbacks handed out by the last drain (RUNNING) have run or are running: not pending.
-  putStat(4, countOf(KIND_CALLBACK, CREATED) + countOf(KIND_CALLBACK, READY) + countOf(KIND_CALLBACK, WAITING));
+  putStat(4, tallied(KIND_CALLBACK, CREATED) + tallied(KIND_CALLBACK, READY) + tallied(KIND_CALLBACK, WAITING));
   putStat(5, ringLength());
   putStat(6, timerCount());
   putStat(7, stepsRun);
