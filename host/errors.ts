@@ -6,6 +6,8 @@
  * @module
  */
 
+import { keepShapes } from "./_shape_keepers.ts";
+
 /** The operation was cancelled (asyncio.CancelledError). */
 export class CancelledError extends Error {
   override name = "CancelledError";
@@ -92,12 +94,19 @@ export class ExceptionGroup extends AggregateError {
   }
 }
 
+let cancelledKept = false;
+
 /**
  * A CancelledError made by the scheduler (cancel requests, cancelled
  * futures). Its stack would only show scheduler internals, and capturing it
  * is most of a cancellation's cost, so it has none.
  */
 export function makeCancelledError(msg: string | undefined): CancelledError {
+  // Both kinds it makes (with and without a message) kept for their hidden classes (see _shape_keepers.ts).
+  if (!cancelledKept) {
+    cancelledKept = true;
+    keepShapes(CancelledError, () => [makeCancelledError(undefined), makeCancelledError("")]);
+  }
   const E = Error as { stackTraceLimit?: number | undefined };
   const limit = E.stackTraceLimit;
   E.stackTraceLimit = 0;

@@ -7,6 +7,7 @@
 
 import { RuntimeError } from "./errors.ts";
 import type { Operation } from "./operation.ts";
+import { keepShapes } from "./_shape_keepers.ts";
 import { type Acquirable, AcquireOp, WaitList } from "./_wait_list.ts";
 import type { Task } from "./task.ts";
 
@@ -31,6 +32,10 @@ export class Lock implements Acquirable {
   readonly #release: Disposable = { [Symbol.dispose]: () => this.release() };
   /** What a finished acquire() gives back, shared: the Disposable that releases. */
   readonly #acquired: IteratorResult<unknown, Disposable> = Object.freeze({ done: true, value: this.#release });
+
+  constructor() {
+    keepLockShapes(new.target);
+  }
 
   /** True while the lock is held. Between release() and the next waiter's turn it reads false. */
   locked(): boolean {
@@ -85,4 +90,13 @@ export class Lock implements Acquirable {
   #wakeUpFirst(): void {
     if (this.#line.woken === 0) this.#line.wakeFirst();
   }
+}
+
+/** Keeps a Lock and an acquire() operation for their hidden classes (see _shape_keepers.ts and queue.ts). */
+function keepLockShapes(kind: typeof Lock): void {
+  if (kind !== Lock) return;
+  keepShapes(Lock, () => {
+    const lock = new Lock();
+    return [lock, lock.acquire()];
+  });
 }

@@ -367,7 +367,10 @@ export class Loop {
     // Deno: 24-36 deopts of each per bench process; 1.83-1.92M -> 2.86-2.97M
     // tasks/s with them, Node 1.27-1.29M -> 1.72-1.77M). Its core is released
     // above; the loop itself is small.
-    this.#shapeKeepers = [new Task(SHAPE_KEEPER_COROUTINE, this.#plainTaskOptions), gatheringShapeKeeper(this)];
+    // (The task's cold state too: cancel() makes one for every task it cancels.)
+    const task = new Task(SHAPE_KEEPER_COROUTINE, this.#plainTaskOptions);
+    task._coldState();
+    this.#shapeKeepers = [task, gatheringShapeKeeper(this)];
     _lastClosedLoop = this;
   }
 

@@ -22,6 +22,7 @@ import { QueueEmpty, QueueFull, QueueShutDown } from "./errors.ts";
 import { Event } from "./event.ts";
 import { describe, type Operation } from "./operation.ts";
 import { checkOperationReuse, runningTask, SPENT } from "./_current.ts";
+import { keepShapes } from "./_shape_keepers.ts";
 import { WaitList } from "./_wait_list.ts";
 import { F_RESERVED, type Task } from "./task.ts";
 
@@ -62,6 +63,7 @@ export class Queue<T> {
     }
     this.#maxsize = maxsize;
     this.#finished.set();
+    keepQueueShapes(new.target);
   }
 
   /** The most items the queue holds (0 or less: no limit). */
@@ -298,6 +300,21 @@ export class Queue<T> {
 }
 
 const DONE: IteratorResult<unknown, void> = Object.freeze({ done: true, value: undefined });
+
+/**
+ * Keeps a queue of `kind` and a get() and a put() operation of it, made
+ * only for their hidden classes (see _shape_keepers.ts), once per class:
+ * our own classes only, never a program's subclass. (Outside the class
+ * bodies: a class that names itself inside its body is renamed by esbuild,
+ * and its name shows in toString().)
+ */
+function keepQueueShapes(kind: typeof Queue): void {
+  if (kind !== Queue && kind !== LifoQueue && kind !== PriorityQueue) return;
+  keepShapes(kind, () => {
+    const queue = new kind<unknown>(1);
+    return [queue, queue.get(), queue.put(undefined)];
+  });
+}
 
 /**
  * The operation queue.get() returns: an iterator, not a generator, so a get

@@ -7,6 +7,7 @@
  */
 
 import type { Operation } from "./operation.ts";
+import { keepShapes } from "./_shape_keepers.ts";
 import { type Acquirable, AcquireOp, WaitList } from "./_wait_list.ts";
 import type { Task } from "./task.ts";
 
@@ -37,6 +38,7 @@ export class Semaphore implements Acquirable {
       throw new RangeError(`Semaphore initial value must be an integer >= 0, got ${String(value)}`);
     }
     this._value = value;
+    keepSemaphoreShapes(new.target);
   }
 
   /** True if acquire() would wait: no permit left, or tasks already in line. */
@@ -112,4 +114,13 @@ export class BoundedSemaphore extends Semaphore {
     }
     super.release();
   }
+}
+
+/** Keeps a semaphore of `kind` and an acquire() operation for their hidden classes (see _shape_keepers.ts and queue.ts). */
+function keepSemaphoreShapes(kind: typeof Semaphore): void {
+  if (kind !== Semaphore && kind !== BoundedSemaphore) return;
+  keepShapes(kind, () => {
+    const semaphore = new kind(1);
+    return [semaphore, semaphore.acquire()];
+  });
 }

@@ -1,0 +1,29 @@
+/**
+ * Objects kept for good, only for their hidden classes.
+ *
+ * V8 keeps an object layout (a map) only while some object has it, and
+ * throws away the optimized code that relied on a map the GC collected. A
+ * program that makes its queues and locks afresh after a full GC (a run()
+ * per request in an edge isolate; every bench sample) then ran their hot
+ * paths unoptimized until V8 optimized them again: with gc() between runs,
+ * W4 took 69 ms per run on Node instead of 38, W5 35 instead of 20, W6 119
+ * instead of 84 (`--trace-deopt`: "marking dependent code ... reason: weak
+ * objects" for Queue's, Lock's and their operations' methods).
+ *
+ * So each of these classes keeps one object of its own, made the way the
+ * program's are but holding nothing of the program's, on its first
+ * construction. (Tasks and gathers, which need a loop, are kept by the last
+ * closed loop: see Loop.close.)
+ *
+ * @module
+ */
+
+const kept: unknown[] = [];
+const keptFor = new Set<unknown>();
+
+/** Keeps what `make()` returns alive for good, once per `key` (made at once, `key` marked first). */
+export function keepShapes(key: unknown, make: () => unknown): void {
+  if (keptFor.has(key)) return;
+  keptFor.add(key);
+  kept.push(make());
+}
