@@ -107,7 +107,9 @@ export function gather(aws: Iterable<Awaitable<unknown>>, options: GatherOptions
   // become new tasks, keyed in a map made on first need.
   let byInput: Map<unknown, Future<unknown>> | undefined;
   let doneSet: Set<Future<unknown>> | undefined;
-  const loopOption: { loop?: Loop } = {};
+  // `loop` from the start: added later, it made a map that died with each
+  // gather, and a full GC between gathers deoptimized this function.
+  const loopOption: { loop?: Loop } = { loop: undefined };
   for (const input of inputs) {
     let child: Future<unknown>;
     if (input instanceof Future) {
