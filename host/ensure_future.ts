@@ -12,8 +12,8 @@ import { getRunningLoop } from "./_running.ts";
 
 /** Options for {@linkcode ensureFuture}. */
 export interface EnsureFutureOptions {
-  /** The loop to attach new tasks and futures to (default: the running loop). */
-  loop?: Loop;
+  /** The loop to attach new tasks and futures to (default, or undefined: the running loop). */
+  loop?: Loop | undefined;
 }
 
 /**

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { ensureFuture } from "./ensure_future.ts";
+import { ensureFuture, type EnsureFutureOptions } from "./ensure_future.ts";
 import { Future } from "./future.ts";
 import type { Loop } from "./loop.ts";
 import { type Awaitable, isCoroutine, type Operation } from "./operation.ts";
@@ -109,7 +109,7 @@ export function gather(aws: Iterable<Awaitable<unknown>>, options: GatherOptions
   let doneSet: Set<Future<unknown>> | undefined;
   // `loop` from the start: added later, it made a map that died with each
   // gather, and a full GC between gathers deoptimized this function.
-  const loopOption: { loop?: Loop } = { loop: undefined };
+  const loopOption: EnsureFutureOptions = { loop: undefined };
   for (const input of inputs) {
     let child: Future<unknown>;
     if (input instanceof Future) {
