@@ -5,10 +5,12 @@
  * throws away the optimized code that relied on a map the GC collected. A
  * program that makes its queues and locks afresh after a full GC (a run()
  * per request in an edge isolate; every bench sample) then ran their hot
- * paths unoptimized until V8 optimized them again: with gc() between runs,
- * W4 took 69 ms per run on Node instead of 38, W5 35 instead of 20, W6 119
- * instead of 84 (`--trace-deopt`: "marking dependent code ... reason: weak
- * objects" for Queue's, Lock's and their operations' methods).
+ * paths unoptimized until V8 optimized them again: with a full GC before
+ * each run, W5 took 47.7 ms per run on Node instead of 21.2 back to back,
+ * 58.8 instead of 31.9 on Deno (bench/probes/gc_between_runs.ts W5; 27.3
+ * and 26.1 ms with the keepers), and `--trace-deopt` showed "marking
+ * dependent code ... reason: weak objects" for Queue's, Lock's and their
+ * operations' methods.
  *
  * So each of these classes keeps one object of its own, made the way the
  * program's are but holding nothing of the program's, on its first
