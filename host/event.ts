@@ -6,12 +6,17 @@
 
 import type { Operation } from "./operation.ts";
 import { runningTask } from "./_current.ts";
+import { keepShapes } from "./_shape_keepers.ts";
 import { WaitList } from "./_wait_list.ts";
 
 /** A flag, initially false. `set()` wakes every task waiting for it. */
 export class Event {
   #value = false;
   readonly #line = new WaitList(this, "Event.wait");
+
+  constructor() {
+    keepEventShapes(new.target);
+  }
 
   /** True if the flag is set. */
   isSet(): boolean {
@@ -50,4 +55,9 @@ export class Event {
     }
     return true;
   }
+}
+
+/** Keeps an Event for its hidden classes (see _shape_keepers.ts): ours only, never a program's subclass. */
+function keepEventShapes(kind: typeof Event): void {
+  if (kind === Event) keepShapes(Event, () => new Event());
 }

@@ -18,6 +18,7 @@ import type { Future } from "./future.ts";
 import type { Loop } from "./loop.ts";
 import { type Awaitable, type Coroutine, describe, type Operation } from "./operation.ts";
 import { getRunningLoop } from "./_running.ts";
+import { keepShapes } from "./_shape_keepers.ts";
 import { currentTask, type Task, type TaskOptions } from "./task.ts";
 
 /** The handle a taskGroup body gets: create children with it. */
@@ -31,6 +32,10 @@ export class TaskGroup {
   #tasks = new Set<Task<unknown>>();
   #errors: unknown[] = [];
   #onCompleted: Future<boolean> | null = null;
+
+  constructor() {
+    keepTaskGroupShapes(new.target);
+  }
 
   /**
    * Starts `coro` as a child task of the group.
@@ -192,4 +197,9 @@ export function taskGroup<T>(body: (tg: TaskGroup) => Operation<T>): Operation<T
       return result;
     },
   };
+}
+
+/** Keeps a TaskGroup for its hidden classes (see _shape_keepers.ts): ours only, never a program's subclass. */
+function keepTaskGroupShapes(kind: typeof TaskGroup): void {
+  if (kind === TaskGroup) keepShapes(TaskGroup, () => new TaskGroup());
 }

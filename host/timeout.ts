@@ -16,6 +16,7 @@ import type { Handle } from "./handle.ts";
 import type { Loop } from "./loop.ts";
 import { describe, type Operation } from "./operation.ts";
 import { getRunningLoop } from "./_running.ts";
+import { keepShapes } from "./_shape_keepers.ts";
 import { currentTask, type Task } from "./task.ts";
 
 type State = "created" | "active" | "expiring" | "expired" | "finished";
@@ -32,6 +33,8 @@ export class Timeout {
   /** @internal made by timeout() / timeoutAt() */
   constructor(when: number | null) {
     this.#when = when;
+    // One kept for its hidden classes (see _shape_keepers.ts); only timeout() and timeoutAt() make them.
+    keepShapes(Timeout, () => new Timeout(null));
   }
 
   /** The deadline (loop time, ms), or null for none. */

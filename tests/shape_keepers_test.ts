@@ -1,6 +1,7 @@
 /**
- * Queues, locks and semaphores keep one object of their own classes alive
- * for V8's hidden classes (host/_shape_keepers.ts). That must never show:
+ * Queues, locks, semaphores, events, task groups and timeouts keep one
+ * object of their own classes alive for V8's hidden classes
+ * (host/_shape_keepers.ts; closed loops keep futures, handles and tasks). That must never show:
  * a program's subclass is constructed only when the program asks, and the
  * first objects a program makes behave as any other.
  */
@@ -10,17 +11,19 @@ import {
   BoundedSemaphore,
   CancelledError,
   createTask,
+  Event,
   LifoQueue,
   Lock,
   PriorityQueue,
   Queue,
   Semaphore,
   sleep,
+  TaskGroup,
 } from "../host/mod.ts";
 import { runVirtual } from "./_helpers.ts";
 
 describe("shape keepers", () => {
-  test("a program's subclasses of Queue, Lock and Semaphore are constructed once per new, never by spindle", () => {
+  test("a program's subclasses of Queue, Lock, Semaphore, Event and TaskGroup are constructed once per new, never by spindle", () => {
     const made: string[] = [];
     class CountingQueue<T> extends Queue<T> {
       constructor() {
@@ -40,11 +43,25 @@ describe("shape keepers", () => {
         made.push("semaphore");
       }
     }
+    class CountingEvent extends Event {
+      constructor() {
+        super();
+        made.push("event");
+      }
+    }
+    class CountingTaskGroup extends TaskGroup {
+      constructor() {
+        super();
+        made.push("task group");
+      }
+    }
     const queue = new CountingQueue<number>();
     const lock = new CountingLock();
     const semaphore = new CountingSemaphore();
     new CountingQueue<number>();
-    assert.deepEqual(made, ["queue", "lock", "semaphore", "queue"]);
+    new CountingEvent();
+    new CountingTaskGroup();
+    assert.deepEqual(made, ["queue", "lock", "semaphore", "queue", "event", "task group"]);
     assert.equal(String(queue), "<CountingQueue maxsize=2 qsize=0>");
     assert.equal(lock.locked(), false);
     assert.equal(String(semaphore), "<CountingSemaphore [unlocked, value:3]>");
