@@ -12,10 +12,12 @@
  * dependent code ... reason: weak objects" for Queue's, Lock's and their
  * operations' methods.
  *
- * So each of these classes keeps one object of its own, made the way the
- * program's are but holding nothing of the program's, on its first
- * construction. (Tasks and gathers, which need a loop, are kept by the last
- * closed loop: see Loop.close.)
+ * So Queue, LifoQueue, PriorityQueue, Lock, Semaphore, BoundedSemaphore,
+ * Event, TaskGroup, Timeout and CancelledError each keep one object of
+ * their own (and of the operations they hand out), made the way the
+ * program's are but holding nothing of the program's, on their first
+ * construction. (Tasks, gathers, futures and handles, which need a loop,
+ * are kept by the last closed loop: see Loop.close.)
  *
  * @module
  */
