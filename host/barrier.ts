@@ -8,6 +8,7 @@
 import { Condition } from "./condition.ts";
 import { BrokenBarrierError } from "./errors.ts";
 import type { Operation } from "./operation.ts";
+import { keepShapes } from "./_shape_keepers.ts";
 
 type State = "filling" | "draining" | "resetting" | "broken";
 
@@ -32,6 +33,7 @@ export class Barrier {
       throw new RangeError(`Barrier parties must be an integer >= 1, got ${String(parties)}`);
     }
     this.#parties = parties;
+    keepBarrierShapes(new.target);
   }
 
   /** How many tasks must call wait() to pass the barrier. */
@@ -124,4 +126,9 @@ export class Barrier {
     this.#state = "broken";
     this.#cond.notifyAll();
   }
+}
+
+/** Keeps a Barrier for its hidden classes (see _shape_keepers.ts): ours only, never a program's subclass. */
+function keepBarrierShapes(kind: typeof Barrier): void {
+  if (kind === Barrier) keepShapes(Barrier, () => new Barrier(1));
 }

@@ -9,6 +9,7 @@ import { CancelledError, RuntimeError } from "./errors.ts";
 import { Lock } from "./lock.ts";
 import { describe, type Operation } from "./operation.ts";
 import { runningTask } from "./_current.ts";
+import { keepShapes } from "./_shape_keepers.ts";
 import { WaitList } from "./_wait_list.ts";
 
 /**
@@ -29,6 +30,7 @@ export class Condition {
       throw new TypeError(`Condition needs a Lock, got ${describe(lock)}`);
     }
     this.#lock = lock ?? new Lock();
+    keepConditionShapes(new.target);
   }
 
   acquire(): Operation<Disposable> {
@@ -132,4 +134,9 @@ export class Condition {
       if (this.#line.wakeFirst() === null) return;
     }
   }
+}
+
+/** Keeps a Condition for its hidden classes (see _shape_keepers.ts): ours only, never a program's subclass. */
+function keepConditionShapes(kind: typeof Condition): void {
+  if (kind === Condition) keepShapes(Condition, () => new Condition());
 }

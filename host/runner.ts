@@ -13,6 +13,7 @@ import { Loop } from "./loop.ts";
 import { type Awaitable, type Coroutine, describe } from "./operation.ts";
 import { platform } from "./platform/detect.ts";
 import { _runningLoop } from "./_running.ts";
+import { keepShapes } from "./_shape_keepers.ts";
 import type { Task } from "./task.ts";
 import { startTrace, type TraceRecorder } from "./trace.ts";
 
@@ -93,6 +94,7 @@ export class Runner {
   constructor(options: RunOptions = {}) {
     checkTrace(options.trace);
     this.#options = options;
+    keepRunnerShapes(new.target);
   }
 
   /** The runner's loop, made on first use. */
@@ -229,4 +231,13 @@ function checkNoRunningLoop(what: string): void {
       `${what} cannot be called from a running event loop: yield* the coroutine instead, or createTask() it`,
     );
   }
+}
+
+/**
+ * Keeps a Runner for its hidden classes (see _shape_keepers.ts): run() makes
+ * one per call, and an edge function calls it per request. Ours only, never
+ * a program's subclass.
+ */
+function keepRunnerShapes(kind: typeof Runner): void {
+  if (kind === Runner) keepShapes(Runner, () => new Runner());
 }

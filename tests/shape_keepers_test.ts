@@ -1,6 +1,7 @@
 /**
- * Queues, locks, semaphores, events, task groups and timeouts keep one
- * object of their own classes alive for V8's hidden classes
+ * Queues, locks, semaphores, events, conditions, barriers, task groups,
+ * timeouts and runners keep one object of their own classes alive for
+ * V8's hidden classes
  * (host/_shape_keepers.ts; closed loops keep futures, handles and tasks). That must never show:
  * a program's subclass is constructed only when the program asks, and the
  * first objects a program makes behave as any other.
@@ -8,14 +9,17 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
+  Barrier,
   BoundedSemaphore,
   CancelledError,
+  Condition,
   createTask,
   Event,
   LifoQueue,
   Lock,
   PriorityQueue,
   Queue,
+  Runner,
   Semaphore,
   sleep,
   TaskGroup,
@@ -23,7 +27,7 @@ import {
 import { runVirtual } from "./_helpers.ts";
 
 describe("shape keepers", () => {
-  test("a program's subclasses of Queue, Lock, Semaphore, Event and TaskGroup are constructed once per new, never by spindle", () => {
+  test("a program's subclasses of spindle's classes are constructed once per new, never by spindle", () => {
     const made: string[] = [];
     class CountingQueue<T> extends Queue<T> {
       constructor() {
@@ -55,13 +59,44 @@ describe("shape keepers", () => {
         made.push("task group");
       }
     }
+    class CountingCondition extends Condition {
+      constructor() {
+        super();
+        made.push("condition");
+      }
+    }
+    class CountingBarrier extends Barrier {
+      constructor() {
+        super(2);
+        made.push("barrier");
+      }
+    }
+    class CountingRunner extends Runner {
+      constructor() {
+        super();
+        made.push("runner");
+      }
+    }
     const queue = new CountingQueue<number>();
     const lock = new CountingLock();
     const semaphore = new CountingSemaphore();
     new CountingQueue<number>();
     new CountingEvent();
     new CountingTaskGroup();
-    assert.deepEqual(made, ["queue", "lock", "semaphore", "queue", "event", "task group"]);
+    new CountingCondition();
+    new CountingBarrier();
+    new CountingRunner();
+    assert.deepEqual(made, [
+      "queue",
+      "lock",
+      "semaphore",
+      "queue",
+      "event",
+      "task group",
+      "condition",
+      "barrier",
+      "runner",
+    ]);
     assert.equal(String(queue), "<CountingQueue maxsize=2 qsize=0>");
     assert.equal(lock.locked(), false);
     assert.equal(String(semaphore), "<CountingSemaphore [unlocked, value:3]>");
