@@ -14,11 +14,10 @@
  *
  * So Queue, LifoQueue, PriorityQueue, Lock, Semaphore, BoundedSemaphore,
  * Event, Condition, Barrier, TaskGroup, Timeout, Runner and CancelledError
- * each keep one object of
- * their own (and of the operations they hand out), made the way the
- * program's are but holding nothing of the program's, on their first
- * construction. (Tasks, gathers, futures and handles, which need a loop,
- * are kept by the last closed loop: see Loop.close.)
+ * each keep one object of their own (and of the operations they hand out),
+ * made the way the program's are but holding nothing of the program's, on
+ * their first construction. (Tasks, gathers, futures and handles, which
+ * need a loop, are kept by the last closed loop: see Loop.close.)
  *
  * @module
  */
