@@ -372,8 +372,9 @@ export class Loop {
     // above; the loop itself is small.
     // (The task's cold state too: cancel() makes one for every task it cancels.)
     // A plain future and the handles of callSoon() and callAt() as well, never
-    // scheduled: without them, W-like runs of callSoon(), timeout() and
-    // taskGroup() took 1.3-1.5x as long with a full GC before each.
+    // scheduled: without them, runs of 100,000 callSoon()s, 200 taskGroup()s
+    // and 20,000 timeout()s took 1.5x, 1.5x and 1.1x as long with a full GC
+    // before each (Node, a .tmp script; see BENCHMARKS.md).
     const task = new Task(SHAPE_KEEPER_COROUTINE, this.#plainTaskOptions);
     task._coldState();
     this.#shapeKeepers = [
