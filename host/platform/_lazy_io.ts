@@ -14,7 +14,6 @@
 
 import type { NetAdapter, ProcessAdapter } from "./io_types.ts";
 
-/** A NetAdapter whose first call imports the real one with `load`. */
 // The methods `return await` the real call: that attaches a handler to its
 // promise at once, where returning it would leave a rejection unhandled for
 // a microtask (workerd with 2024 compatibility dates reports that).
