@@ -13,6 +13,11 @@
  * Timers (W3): one run weighs the heap once every task sleeps (a full GC
  * first); then separate runs, each after a full GC, time the overhead.
  *
+ * `--rounds R` (bench/run.mjs passes it): this process is one of R that
+ * bench/run.mjs starts in turn with the other peers' and pools, so it
+ * spends 1/R of the sampling budget and takes 1/R of the samples (a peer
+ * slower than `slowMs` is timed in full by the first process).
+ *
  * @module
  */
 
@@ -69,14 +74,27 @@ async function timeOnce(run: () => Promise<void>): Promise<number> {
   return performance.now() - start;
 }
 
-async function measureRate(workload: RateWorkload, run: () => Promise<void>, mode: Mode) {
+/** This process's share of a measurement: see --rounds in the module comment. */
+function share(rounds: number, mode: Mode) {
   const m = MODES[mode];
+  return {
+    ...m,
+    budgetMs: m.budgetMs / rounds,
+    minSamples: Math.max(2, Math.ceil(m.minSamples / rounds)),
+    timerRuns: Math.max(1, Math.ceil(m.timerRuns / rounds)),
+    timerBudgetMs: m.timerBudgetMs / rounds,
+  };
+}
+
+async function measureRate(workload: RateWorkload, run: () => Promise<void>, mode: Mode, rounds: number) {
+  const m = share(rounds, mode);
   gc?.();
   const first = await timeOnce(run);
   if (first > m.slowMs) {
+    // Timed here in full: bench/run.mjs starts no further rounds for a peer this slow.
     const samplesMs = [first];
     let spent = first;
-    while (samplesMs.length < m.minSamples && spent + first <= m.slowBudgetMs) {
+    while (samplesMs.length < MODES[mode].minSamples && spent + first <= m.slowBudgetMs) {
       gc?.();
       const t = await timeOnce(run);
       samplesMs.push(t);
@@ -96,8 +114,13 @@ async function measureRate(workload: RateWorkload, run: () => Promise<void>, mod
   return { method: "mitata", samplesMs: stats.samples.map((ns) => ns / 1e6), firstMs: first, units: workload.units };
 }
 
-async function measureTimers(workload: TimersWorkload, peer: TimersWorkload["peers"][number], mode: Mode) {
-  const m = MODES[mode];
+async function measureTimers(
+  workload: TimersWorkload,
+  peer: TimersWorkload["peers"][number],
+  mode: Mode,
+  rounds: number,
+) {
+  const m = share(rounds, mode);
   const collect = gc;
   if (collect === null) throw new Error("W3 needs a garbage collector it can call: run through bench/run.mjs");
   workload.prepare();
@@ -152,17 +175,19 @@ async function main(): Promise<void> {
   const name = arg("peer");
   const mode = (arg("mode") ?? "full") as Mode;
   if (!(mode in MODES)) throw new Error(`unknown mode "${mode}": use full or quick`);
+  const rounds = Number(arg("rounds") ?? 1);
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds needs a whole number of at least 1`);
   const workload = WORKLOADS.find((w) => w.id === id);
   if (workload === undefined) throw new Error(`unknown workload "${id}"`);
   const base = { runtime, version: runtimeVersion, workload: workload.id, peer: name, mode };
   if (workload.kind === "rate") {
     const peer = workload.peers.find((p) => p.name === name);
     if (peer === undefined) throw new Error(`${workload.id} has no peer "${name}"`);
-    emit({ ...base, kind: "rate", ...(await measureRate(workload, () => peer.run(), mode)) });
+    emit({ ...base, kind: "rate", ...(await measureRate(workload, () => peer.run(), mode, rounds)) });
   } else {
     const peer = workload.peers.find((p) => p.name === name);
     if (peer === undefined) throw new Error(`${workload.id} has no peer "${name}"`);
-    emit({ ...base, kind: "timers", ...(await measureTimers(workload, peer, mode)) });
+    emit({ ...base, kind: "timers", ...(await measureTimers(workload, peer, mode, rounds)) });
   }
 }
 

@@ -3,7 +3,7 @@
 // when present), side by side in one run.
 //
 //   node bench/run.mjs [--only W1,W3] [--runtimes node,deno,bun] [--peers spindle,floor]
-//                      [--quick] [--no-python] [--markdown FILE] [--json FILE]
+//                      [--quick] [--rounds N] [--no-python] [--markdown FILE] [--json FILE]
 //
 // `npm run bench` builds the core first and runs everything. Each runtime,
 // workload and peer runs in a process of its own (bench/_child.ts; Node gets
@@ -64,6 +64,12 @@ const runtimes = list(option("runtimes"), RUNTIMES, "runtime");
 const peerFilter = list(option("peers"), null, "peer");
 const quick = argv.includes("--quick");
 const mode = quick ? "quick" : "full";
+/** Processes per peer for rates and W3, taken in turn with the other peers' (see measureJs). */
+const peerRounds = Number(option("rounds") ?? (quick ? 1 : 3));
+if (!Number.isInteger(peerRounds) || peerRounds < 1) {
+  console.error("--rounds needs a whole number of at least 1");
+  process.exit(2);
+}
 const withPython = !argv.includes("--no-python");
 const jsonPath = option("json") ?? join(OUT, "results.json");
 const markdownPath = option("markdown") ?? join(OUT, "results.md");
@@ -266,35 +272,65 @@ function addRow(id, row, tookMs) {
   log(`  ${row.runtime.padEnd(6)} ${id} ${(row.label ?? row.peer).padEnd(28)} ${what}${took}`);
 }
 
+/** A peer whose single run takes longer than this is timed by its first process alone (bench/_child.ts). */
+const SLOW_RUN_MS = 1500;
+
+/**
+ * Rates and W3: each peer's measurement is split over `peerRounds` processes,
+ * started in turn with the other peers' (spindle, spindle-js, floor, ...,
+ * then again), and their samples pooled: a burst of load from elsewhere on
+ * a shared machine then falls on every peer alike instead of on whichever
+ * process it met, which shifted the ratios from run to run.
+ */
 function measureJs(id) {
   for (const runtime of runtimes) {
     const w = plan[runtime]?.workloads.find((x) => x.id === id);
     if (!w) continue;
+    const entries = [];
     for (const peer of w.peers) {
       if (!wantPeer(peer.name)) continue;
-      const [cmd, args] = runtimeCommand(runtime, "bench/_child.ts", [
-        "--workload",
-        id,
-        "--peer",
-        peer.name,
-        "--mode",
-        mode,
-      ]);
-      const t0 = performance.now();
-      const result = runChild(cmd, args);
-      addRow(id, { runtime, peer: peer.name, note: peer.note, result }, performance.now() - t0);
+      const args = ["--workload", id, "--peer", peer.name, "--mode", mode, "--rounds", String(peerRounds)];
+      const [cmd, cmdArgs] = runtimeCommand(runtime, "bench/_child.ts", args);
+      entries.push({ row: { runtime, peer: peer.name, note: peer.note }, cmd, cmdArgs, env: process.env, parts: [] });
       if (peer.name === "spindle" && wantPeer(JS_CORE_PEER)) {
         // The same workload on the JavaScript fallback core: what the WebAssembly core is worth.
-        const t1 = performance.now();
-        const onJs = runChild(cmd, args, { ...process.env, SPINDLE_CORE: "js" });
-        addRow(
-          id,
-          { runtime, peer: JS_CORE_PEER, note: `${peer.note}, on the JavaScript fallback core`, result: onJs },
-          performance.now() - t1,
-        );
+        entries.push({
+          row: { runtime, peer: JS_CORE_PEER, note: `${peer.note}, on the JavaScript fallback core` },
+          cmd,
+          cmdArgs,
+          env: { ...process.env, SPINDLE_CORE: "js" },
+          parts: [],
+        });
       }
     }
+    for (const e of entries) e.tookMs = 0;
+    for (let round = 0; round < peerRounds; round++) {
+      for (const e of entries) {
+        if (round > 0 && !wantsMoreRounds(e.parts[0])) continue;
+        const t0 = performance.now();
+        e.parts.push(runChild(e.cmd, e.cmdArgs, e.env));
+        e.tookMs += performance.now() - t0;
+      }
+    }
+    for (const e of entries) addRow(id, { ...e.row, result: pooled(e.parts) }, e.tookMs);
   }
+}
+
+/** False for a failed first process and for a peer too slow to time in parts (see SLOW_RUN_MS). */
+function wantsMoreRounds(first) {
+  if (first.error) return false;
+  if (first.kind === "rate") return first.method === "mitata";
+  return first.elapsedMs.length > 0 && first.elapsedMs[0] <= SLOW_RUN_MS;
+}
+
+/** One result from a peer's processes: the first one's, with every process's samples. */
+function pooled(parts) {
+  const failed = parts.find((p) => p.error);
+  if (failed) return failed;
+  const [first] = parts;
+  if (first.kind === "rate") return { ...first, samplesMs: parts.flatMap((p) => p.samplesMs), processes: parts.length };
+  // W3: the heap as the first process weighed it; the overhead runs of all of them.
+  return { ...first, elapsedMs: parts.flatMap((p) => p.elapsedMs), processes: parts.length };
 }
 
 function measurePython(id) {
@@ -450,6 +486,10 @@ function header(extra) {
     );
   }
   print(`${JS_CORE_NOTE}.`);
+  const processes = peerRounds === 1 ? "1 process" : `${peerRounds} processes`;
+  print(
+    `Rates and W3: ${processes} per peer, in turn with the other peers', samples pooled (a peer slower than ${SLOW_RUN_MS} ms per run: its first process only).`,
+  );
   print("Ratios: spindle's figure ÷ the peer's, same runtime, same run (Python rows: ÷ spindle on Node).");
 }
 
