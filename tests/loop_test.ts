@@ -690,6 +690,25 @@ describe("Loop.close", () => {
     assert.equal(waiting.done(), false);
   });
 
+  test("a loop made after a close knows none of the closed loop's tasks, though it may take over its slot array", async () => {
+    const { loop: a } = manualLoop();
+    const left = [0, 1, 2].map(() =>
+      a.createTask((function* () {
+        yield* sleep(5);
+      })())
+    );
+    a.runOnce(); // all three sleep
+    a.close(); // and are dropped, still pending, in the slots they held
+    const { loop: b } = manualLoop();
+    assert.ok(b._objects.every((entry) => entry === undefined), "no entry of the closed loop's is left");
+    const names = await b.runUntilComplete((function* () {
+      return [...allTasks()].map((t) => t.getName());
+    })());
+    assert.equal(names.length, 1, `only the main task is listed, got ${names.join(", ")}`);
+    assert.ok(left.every((t) => !t.done()));
+    b.close();
+  });
+
   test("close() on a closed loop does nothing", () => {
     const { loop } = manualLoop();
     loop.close();
