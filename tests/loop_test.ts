@@ -701,6 +701,7 @@ describe("Loop.close", () => {
     a.close(); // and are dropped, still pending, in the slots they held
     const { loop: b } = manualLoop();
     assert.ok(b._objects.every((entry) => entry === undefined), "no entry of the closed loop's is left");
+    // deno-lint-ignore require-yield
     const names = await b.runUntilComplete((function* () {
       return [...allTasks()].map((t) => t.getName());
     })());
