@@ -4,14 +4,21 @@
  * runtime, workload and peer, so peers never share a heap or JIT state, and
  * reads the one `BENCH_RESULT {json}` line it prints.
  *
- * Rates (W1, W2, W4–W7): a first timed run (warm-up and probe), then mitata
- * samples whole runs until both a minimum count and a time budget are met,
- * with a full GC before each sample (not timed). A peer whose single run
- * outlasts `slowMs` is timed by repeated runs instead, within `slowBudgetMs`
- * (the first run counts): mitata's sampling would take minutes.
+ * Rates (W1, W2, W4–W7): a first timed run (the probe), then warm-up runs
+ * until at least two runs and `warmupMs` have passed, then mitata samples
+ * whole runs until both a minimum count and a time budget are met, with a
+ * full GC before each sample (not timed). A peer whose single run outlasts
+ * `slowMs` is timed by repeated runs instead, within `slowBudgetMs` (the
+ * first run counts): mitata's sampling would take minutes.
  *
  * Timers (W3): one run weighs the heap once every task sleeps (a full GC
- * first); then separate runs, each after a full GC, time the overhead.
+ * first); then, after the same warm-up, separate runs, each after a full
+ * GC, time the overhead.
+ *
+ * The warm-up: a process's runs are slow until the engine has optimized
+ * them, for several runs (Deno, W1, a GC before each: spindle 91, 44, 44,
+ * 33, 35, then 26–28 ms; the floor 53, 13, 15, 10, 11, then 7–10), and one
+ * timed run before sampling let the rest into the samples.
  *
  * `--rounds R` (bench/run.mjs passes it): this process is one of R that
  * bench/run.mjs starts in turn with the other peers' and pools, so it
@@ -38,6 +45,7 @@ const WORKLOADS: readonly Workload[] = [w1, w2, w3, w4, w5, w6, w7];
 /** How long to measure, per mode. */
 const MODES = {
   full: {
+    warmupMs: 300,
     budgetMs: 1200,
     minSamples: 5,
     slowMs: 1500,
@@ -47,6 +55,7 @@ const MODES = {
     timerSkipMs: Infinity,
   },
   quick: {
+    warmupMs: 0,
     budgetMs: 200,
     minSamples: 2,
     slowMs: 300,
@@ -72,6 +81,17 @@ async function timeOnce(run: () => Promise<void>): Promise<number> {
   const start = performance.now();
   await run();
   return performance.now() - start;
+}
+
+/** Runs `run` (a GC before each) until at least two runs, `first` included, and `warmupMs` have passed. */
+async function warmUp(run: () => Promise<void>, first: number, warmupMs: number): Promise<void> {
+  let runs = 1;
+  let spent = first;
+  while (runs < 2 || spent < warmupMs) {
+    gc?.();
+    spent += await timeOnce(run);
+    runs++;
+  }
 }
 
 /** This process's share of a measurement: see --rounds in the module comment. */
@@ -102,6 +122,7 @@ async function measureRate(workload: RateWorkload, run: () => Promise<void>, mod
     }
     return { method: "repeated runs", samplesMs, firstMs: first, units: workload.units };
   }
+  await warmUp(run, first, m.warmupMs);
   const stats = await measure(async () => {
     await run();
   }, {
@@ -138,6 +159,7 @@ async function measureTimers(
     })
   );
   if (Number.isNaN(weighed.live)) throw new Error(`${peer.name} never called the probe`);
+  if (weighingMs <= m.slowMs) await warmUp(() => peer.run(null), weighingMs, m.warmupMs);
   // Timing runs, each fresh: a full GC, then one whole run. A quick run skips them for a peer this slow.
   const elapsedMs: number[] = [];
   let spent = 0;
