@@ -67,6 +67,10 @@ const PAYLOAD: usize = memory.data(INBOX_CAPACITY << 3, 16);
 @inline const OP_FINISH_CANCELLED: u32 = 6;
 // @ts-ignore: decorator
 @inline const OP_WAIT: u32 = 8;
+// @ts-ignore: decorator
+@inline const OP_FINISH_NOTIFY: u32 = 9; // finish, and the slot runs the task's done callbacks
+// @ts-ignore: decorator
+@inline const OP_FINISH_CANCELLED_NOTIFY: u32 = 10;
 
 // STATUS cells (i32 index / f64 index after the i32 block).
 const STATUS: usize = memory.data(16 * 4 + 2 * 8, 16);
@@ -282,6 +286,8 @@ function applyInbox(pending: i32): void {
       case OP_SLEEP: err = sleepUntil(index, gen, load<f64>(PAYLOAD + (<usize>i << 3))); break;
       case OP_FINISH: err = finish(index, gen, false); break;
       case OP_FINISH_CANCELLED: err = finish(index, gen, true); break;
+      case OP_FINISH_NOTIFY: err = finish(index, gen, false, true); break;
+      case OP_FINISH_CANCELLED_NOTIFY: err = finish(index, gen, true, true); break;
       case OP_WAIT: {
         let payload = PAYLOAD + (<usize>i << 3);
         err = waitIn(index, gen, load<u32>(payload), load<u32>(payload, 4));

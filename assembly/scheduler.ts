@@ -10,7 +10,7 @@ import { prngBelow } from "./prng";
 import { ringLength, ringPush, ringShift } from "./ring";
 import {
   CANCELLED, CREATED, DONE, KIND_CALLBACK, KIND_TASK, READY, RUNNING, WAITING,
-  checkHandle, setSlotState, slotFree, slotKind, slotState, slotTimer, slotWaitList,
+  checkHandle, setSlotState, slotBecomeCallback, slotFree, slotKind, slotState, slotTimer, slotWaitList,
 } from "./slots";
 import { timerInsert, timerNextDeadline, timerPeekSlot, timerPop, timerRemove, timerCount } from "./timers";
 
@@ -110,8 +110,13 @@ export function sleepUntil(index: u32, gen: u32, deadline: f64): i32 {
   return OK;
 }
 
-/** RUNNING → DONE or CANCELLED, then FREE: the task's coroutine has ended. */
-export function finish(index: u32, gen: u32, cancelled: bool): i32 {
+/**
+ * RUNNING → DONE or CANCELLED, then FREE: the task's coroutine has ended.
+ * With `notify` the slot is not freed but becomes a READY callback at the
+ * ring's tail (where a callSoon() now would put it): the host runs the
+ * task's done callbacks from it, and it is freed after that one run.
+ */
+export function finish(index: u32, gen: u32, cancelled: bool, notify: bool = false): i32 {
   let err = checkHandle(index, gen);
   if (err != OK) return err;
   if (slotKind(index) != KIND_TASK) return E_WRONG_KIND;
@@ -119,7 +124,12 @@ export function finish(index: u32, gen: u32, cancelled: bool): i32 {
   setSlotState(index, cancelled ? CANCELLED : DONE);
   if (cancelled) tasksCancelled++;
   else tasksDone++;
-  slotFree(index);
+  if (notify) {
+    slotBecomeCallback(index);
+    ringPush(index);
+  } else {
+    slotFree(index);
+  }
   return OK;
 }
 

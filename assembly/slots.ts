@@ -41,6 +41,7 @@
 //   RUNNING ──schedule──▶ READY                 T     (yield / sleep(0))
 //   RUNNING ──suspend / sleep──▶ WAITING        T
 //   RUNNING ──finish──▶ DONE | CANCELLED ──▶ FREE   T
+//   RUNNING ──finish, notify──▶ READY as C   T     (its done callbacks' turn)
 //   RUNNING ──(next tick)──▶ FREE               C     (a callback runs once)
 //   WAITING ──timer fires──▶ READY              T, C
 //   WAITING ──schedule / wake──▶ READY          T     (both drop the timer)
@@ -237,6 +238,20 @@ export function slotAlloc(kind: u8): i32 {
   store<u64>(r, 0, 8); // timer position, wait-list prev
   store<u64>(r, 0, 16); // wait-list next (the free link), wait list
   return <i32>index;
+}
+
+/**
+ * A finished task's slot becomes a READY callback: the entry that runs the
+ * task's done callbacks, so they need no slot of their own. Its generation
+ * moves on as if freed, so the task's handles become stale (unless it would
+ * wrap: then it stays, and the slot retires when the callback is freed).
+ */
+export function slotBecomeCallback(index: u32): void {
+  let r = rec(index);
+  store<u8>(r, READY, 0);
+  store<u8>(r, KIND_CALLBACK, 1);
+  let gen = load<u32>(r, 4) + 1;
+  if (gen != 0) store<u32>(r, gen, 4);
 }
 
 /** Returns a slot to the free list; its old handles become stale. */

@@ -60,6 +60,9 @@ export const OP_SLEEP = 4 << 24;
 export const OP_FINISH = 5 << 24;
 export const OP_FINISH_CANCELLED = 6 << 24;
 export const OP_WAIT = 8 << 24;
+/** OP_FINISH, and the task's slot becomes the ready entry that runs its done callbacks. */
+export const OP_FINISH_NOTIFY = 9 << 24;
+export const OP_FINISH_CANCELLED_NOTIFY = 10 << 24;
 
 /** Error codes (assembly/errors.ts) and what they mean to a user. */
 const ERROR_TEXT: Record<number, string> = {

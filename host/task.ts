@@ -20,7 +20,15 @@
  * @module
  */
 
-import { KIND_TASK, OP_FINISH, OP_FINISH_CANCELLED, OP_START, OP_SUSPEND } from "./_core.ts";
+import {
+  KIND_TASK,
+  OP_FINISH,
+  OP_FINISH_CANCELLED,
+  OP_FINISH_CANCELLED_NOTIFY,
+  OP_FINISH_NOTIFY,
+  OP_START,
+  OP_SUSPEND,
+} from "./_core.ts";
 import { CancelledError, makeCancelledError, RuntimeError } from "./errors.ts";
 import { CANCELLED, FAILED, FINISHED, Future, PENDING } from "./future.ts";
 import type { Loop } from "./loop.ts";
@@ -412,11 +420,22 @@ export class Task<T = unknown> extends Future<T> {
   /** @internal the coroutine ended: free the slot, then complete as a future */
   _end(state: typeof FINISHED | typeof FAILED | typeof CANCELLED, value: unknown): void {
     const loop = this._loop;
-    loop._core.command(state === CANCELLED ? OP_FINISH_CANCELLED : OP_FINISH, this._slot, this._gen);
-    loop._objects[this._slot] = undefined;
     this._state = state;
     this._value = value;
     if (state === FAILED) loop._failed(this);
+    const waiters = this._waiters;
+    if (waiters !== null && (typeof waiters === "function" || (Array.isArray(waiters) && waiters.every(isCallback)))) {
+      // Only done callbacks (gather's, a TaskGroup's...): the core turns the
+      // task's slot into their entry at the ready ring's tail, where
+      // _scheduleCallbacks() would put a new one, and it runs them through
+      // Future._run (_waiters keeps them). One command instead of a slot
+      // taken by a call into the core and a second command.
+      loop._core.command(state === CANCELLED ? OP_FINISH_CANCELLED_NOTIFY : OP_FINISH_NOTIFY, this._slot, this._gen);
+      loop._afterWake();
+      return;
+    }
+    loop._core.command(state === CANCELLED ? OP_FINISH_CANCELLED : OP_FINISH, this._slot, this._gen);
+    loop._objects[this._slot] = undefined;
     this._scheduleCallbacks();
   }
 }
@@ -430,6 +449,11 @@ export class Task<T = unknown> extends Future<T> {
  */
 export const SHAPE_KEEPER_COROUTINE: Coroutine<unknown> = (function* () {})();
 SHAPE_KEEPER_COROUTINE.next();
+
+/** True for a done callback among a future's waiters (the others are tasks to wake). */
+function isCallback(waiter: unknown): boolean {
+  return typeof waiter === "function";
+}
 
 /** What only cancellation and debug mode need: kept off the common task. */
 interface TaskCold {

@@ -109,6 +109,73 @@ describe("Task scheduling", () => {
     loop.close();
   });
 
+  test("a task's done callbacks are queued where it ends, FIFO with callSoon; one added later runs on its own", () => {
+    const loop = manualLoop();
+    const log: string[] = [];
+    const task = loop.createTask(function* () {
+      loop.callSoon(() => log.push("callSoon before the end"));
+      yield* sleep(0);
+      loop.callSoon(() => log.push("callSoon in the last step"));
+      return "r";
+    }());
+    task.addDoneCallback((t) => log.push(`done 1: ${t.result()}`));
+    task.addDoneCallback(() => log.push("done 2"));
+    loop.createTask(function* () {
+      yield* sleep(0);
+      log.push("a task after it");
+      loop.callSoon(() => log.push("callSoon after the end"));
+    }());
+    loop.runOnce(); // both first steps
+    loop.runOnce(); // the task ends, then the other task's step
+    assert.deepEqual(log, ["callSoon before the end", "a task after it"]);
+    loop.runOnce();
+    assert.deepEqual(log, [
+      "callSoon before the end",
+      "a task after it",
+      "callSoon in the last step",
+      "done 1: r",
+      "done 2",
+      "callSoon after the end",
+    ]);
+    task.addDoneCallback(() => log.push("done 3, added after the end"));
+    loop.callSoon(() => log.push("callSoon after that"));
+    loop.runOnce();
+    assert.deepEqual(log.slice(6), ["done 3, added after the end", "callSoon after that"]);
+    runUntilIdle(loop);
+    const stats = loop.stats();
+    assert.equal(stats.tasks, 0);
+    assert.equal(stats.callbacks, 0, "no callback entry left behind");
+    loop.close();
+  });
+
+  test("a failed or cancelled task's done callbacks run once each, and a callback that throws is reported", () => {
+    const loop = manualLoop();
+    const log: string[] = [];
+    const reported: unknown[] = [];
+    loop.setExceptionHandler((_loop, context) => reported.push(context.exception));
+    const failing = loop.createTask(function* () {
+      yield* sleep(0);
+      throw new RangeError("boom");
+    }());
+    const cancelled = loop.createTask(function* () {
+      yield* sleep(1000);
+    }());
+    failing.addDoneCallback((t) => log.push(`failed: ${(t.exception() as Error).message}`));
+    failing.addDoneCallback(() => {
+      throw new TypeError("bad callback");
+    });
+    failing.addDoneCallback(() => log.push("after the bad callback"));
+    cancelled.addDoneCallback((t) => log.push(`cancelled: ${t.cancelled()}`));
+    loop.runOnce();
+    cancelled.cancel();
+    runUntilIdle(loop);
+    assert.deepEqual(log, ["failed: boom", "after the bad callback", "cancelled: true"]);
+    assert.equal(reported.length, 1);
+    assertError(reported[0], TypeError, "bad callback");
+    assert.equal(loop.stats().callbacks, 0);
+    loop.close();
+  });
+
   test("result() of a task that has not finished throws InvalidStateError", async () => {
     await runVirtual(function* () {
       const task = createTask(sleep(10, "late"));

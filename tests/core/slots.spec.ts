@@ -20,6 +20,35 @@ function ok(code: i32, what: string): void {
   if (code != OK) expect<string>(codeName(code)).toBe("OK", what);
 }
 
+/**
+ * The address of slot `a`'s generation field. No export sets a generation,
+ * so find the slot records in linear memory: mark two neighbouring slots'
+ * timer fields (record offset 8) and look for the marks.
+ */
+function generationField(a: u32, b: u32): usize {
+  const MARK_A: u32 = 0x5a17c0de;
+  const MARK_B: u32 = 0x5a17c0df;
+  setSlotTimer(a, MARK_A);
+  setSlotTimer(b, MARK_B);
+  let atA: usize = 0;
+  let atB: usize = 0;
+  let end = <usize>memory.size() << 16;
+  for (let p: usize = 0; p < end; p += 4) {
+    let v = load<u32>(p);
+    if (v == MARK_A) atA = p;
+    else if (v == MARK_B) atB = p;
+  }
+  setSlotTimer(a, 0);
+  setSlotTimer(b, 0);
+  expect<bool>(atA != 0 && atB > atA).toBe(true, "found both records");
+  let slotSize = atB - atA;
+  expect<usize>(slotSize).toBe(24, "slot records are 24 bytes (slots.ts draws them)");
+  let genOfA = atA - 8 + 4; // record start + 4
+  expect<u32>(load<u32>(genOfA)).toBe(1, "the generation field sits at record offset 4");
+  expect<u32>(load<u32>(genOfA + slotSize)).toBe(1, "and so does the neighbour's");
+  return genOfA;
+}
+
 describe("slot table", () => {
   beforeEach(() => {
     init(false, 0);
@@ -106,30 +135,9 @@ describe("slot table", () => {
   });
 
   test("a slot whose generation would wrap to 0 is retired, not reused", () => {
-    // No export sets a generation, so find the slot records in linear memory:
-    // mark two neighbouring slots' timer fields (record offset 8) and look for the marks.
     let a = <u32>slotAlloc(KIND_CALLBACK);
     let b = <u32>slotAlloc(KIND_CALLBACK);
-    const MARK_A: u32 = 0x5a17c0de;
-    const MARK_B: u32 = 0x5a17c0df;
-    setSlotTimer(a, MARK_A);
-    setSlotTimer(b, MARK_B);
-    let atA: usize = 0;
-    let atB: usize = 0;
-    let end = <usize>memory.size() << 16;
-    for (let p: usize = 0; p < end; p += 4) {
-      let v = load<u32>(p);
-      if (v == MARK_A) atA = p;
-      else if (v == MARK_B) atB = p;
-    }
-    setSlotTimer(a, 0);
-    setSlotTimer(b, 0);
-    expect<bool>(atA != 0 && atB > atA).toBe(true, "found both records");
-    let slotSize = atB - atA;
-    expect<usize>(slotSize).toBe(24, "slot records are 24 bytes (slots.ts draws them)");
-    let genOfA = atA - 8 + 4; // record start + 4
-    expect<u32>(load<u32>(genOfA)).toBe(1, "the generation field sits at record offset 4");
-    expect<u32>(load<u32>(genOfA + slotSize)).toBe(1, "and so does the neighbour's");
+    let genOfA = generationField(a, b);
 
     // Give `a` the last generation, then free it.
     store<u32>(genOfA, 0xffffffff);
@@ -145,6 +153,26 @@ describe("slot table", () => {
     expect<i32>(slotAlloc(KIND_TASK)).toBe(<i32>(b + 1), "then a fresh slot, never the retired one");
     for (let i = 0; i < 100; i++) expect<bool>(slotAlloc(KIND_CALLBACK) != <i32>a).toBe(true);
     expectCountsConsistent("after retiring");
+  });
+
+  test("a finished task at the last generation becomes its callbacks' entry without wrapping, then retires", () => {
+    init(false, 0);
+    let a = <u32>slotAlloc(KIND_TASK);
+    let b = <u32>slotAlloc(KIND_TASK);
+    let genOfA = generationField(a, b);
+    store<u32>(genOfA, 0xffffffff);
+    ok(start(a, 0xffffffff), "start at the last generation");
+    ok(finish(a, 0xffffffff, false, true), "finish, notify");
+    expect<u8>(slotKind(a)).toBe(KIND_CALLBACK, "the slot is its callbacks' entry");
+    expect<u32>(slotGen(a)).toBe(0xffffffff, "the generation does not wrap to 0");
+    expect<i32>(drain(10)).toBe(1, "handed out once");
+    releaseRan();
+    expect<i32>(checkHandle(a, 0xffffffff)).toBe(E_STALE_HANDLE, "freed after it ran: the last handle is stale");
+    ok(start(b, 1), "start b");
+    ok(finish(b, 1, false), "free b");
+    expect<i32>(slotAlloc(KIND_TASK)).toBe(<i32>b, "b is reused");
+    for (let i = 0; i < 100; i++) expect<bool>(slotAlloc(KIND_CALLBACK) != <i32>a).toBe(true, "a is retired");
+    expectCountsConsistent("after retiring a finished task's entry");
   });
 
   test("init empties the table but keeps its grown size", () => {

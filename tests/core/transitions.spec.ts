@@ -66,7 +66,9 @@ const OP_CANCEL = 7;
 const OP_WAKE = 8;
 const OP_WAIT_IN = 9;
 const OP_REMOVE = 10;
-const OP_COUNT = 11;
+const OP_FINISH_NOTIFY = 11;
+const OP_FINISH_CANCELLED_NOTIFY = 12;
+const OP_COUNT = 13;
 
 function opName(op: i32): string {
   switch (op) {
@@ -81,6 +83,8 @@ function opName(op: i32): string {
     case OP_WAKE: return "wake";
     case OP_WAIT_IN: return "waitIn";
     case OP_REMOVE: return "removeWaiter";
+    case OP_FINISH_NOTIFY: return "finish(notify)";
+    case OP_FINISH_CANCELLED_NOTIFY: return "finish(cancelled, notify)";
   }
   return "?";
 }
@@ -109,6 +113,8 @@ function apply(op: i32, index: u32, gen: u32): i32 {
     }
     case OP_WAIT_IN: return waitIn(index, gen, list, listGen(list));
     case OP_REMOVE: return removeWaiter(index, gen);
+    case OP_FINISH_NOTIFY: return finish(index, gen, false, true);
+    case OP_FINISH_CANCELLED_NOTIFY: return finish(index, gen, true, true);
   }
   return 999;
 }
@@ -118,6 +124,8 @@ function apply(op: i32, index: u32, gen: u32): i32 {
 // One row per starting point, one column per operation. A value >= 0 means
 // "returns OK and the slot is now in this state" (FREE: freed, generation
 // bumped); a negative value is the error code returned, with nothing changed.
+// _CB: returns OK and the finished task's slot is now a READY callback in the
+// ring (the entry that runs its done callbacks), its generation bumped.
 
 const ILL = E_ILLEGAL_TRANSITION;
 const KIND = E_WRONG_KIND;
@@ -127,30 +135,35 @@ const _RUN = <i32>RUNNING;
 const _W = <i32>WAITING;
 const _C = <i32>CANCELLED;
 const _F = <i32>FREE;
+const _CB = 100;
 
 // Tasks: schedule, start, suspend, sleepUntil, finish, finish(cancelled), armTimer, cancelCallback,
-//        wake, waitIn, removeWaiter
-const TASK_CREATED: i32[] = [_R, _RUN, ILL, ILL, ILL, ILL, KIND, KIND, ILL, ILL, ILL];
+//        wake, waitIn, removeWaiter, finish(notify), finish(cancelled, notify)
+const TASK_CREATED: i32[] = [_R, _RUN, ILL, ILL, ILL, ILL, KIND, KIND, ILL, ILL, ILL, ILL, ILL];
 // wake on a READY task is OK and changes nothing ("the timer fired first").
-const TASK_READY: i32[] = [ILL, ILL, ILL, ILL, ILL, ILL, KIND, KIND, _R, ILL, ILL];
+const TASK_READY: i32[] = [ILL, ILL, ILL, ILL, ILL, ILL, KIND, KIND, _R, ILL, ILL, ILL, ILL];
 // wake on a RUNNING task is OK and changes nothing (handed out before its timer could be dropped).
-const TASK_RUNNING: i32[] = [_R, ILL, _W, _W, _F, _F, KIND, KIND, _RUN, _W, ILL];
-const TASK_WAITING: i32[] = [_R, ILL, ILL, ILL, ILL, ILL, KIND, KIND, _R, ILL, ILL];
-const TASK_SLEEPING: i32[] = [_R, ILL, ILL, ILL, ILL, ILL, KIND, KIND, _R, ILL, ILL];
+const TASK_RUNNING: i32[] = [_R, ILL, _W, _W, _F, _F, KIND, KIND, _RUN, _W, ILL, _CB, _CB];
+const TASK_WAITING: i32[] = [_R, ILL, ILL, ILL, ILL, ILL, KIND, KIND, _R, ILL, ILL, ILL, ILL];
+const TASK_SLEEPING: i32[] = [_R, ILL, ILL, ILL, ILL, ILL, KIND, KIND, _R, ILL, ILL, ILL, ILL];
 // A task in a wait list leaves it only through the list (removeWaiter, wakeFirst).
-const TASK_IN_LIST: i32[] = [ILL, ILL, ILL, ILL, ILL, ILL, KIND, KIND, ILL, ILL, _R];
-const TASK_FREED: i32[] = [STALE, STALE, STALE, STALE, STALE, STALE, STALE, STALE, STALE, STALE, STALE];
+const TASK_IN_LIST: i32[] = [ILL, ILL, ILL, ILL, ILL, ILL, KIND, KIND, ILL, ILL, _R, ILL, ILL];
+const TASK_FREED: i32[] = [
+  STALE, STALE, STALE, STALE, STALE, STALE, STALE, STALE, STALE, STALE, STALE, STALE, STALE,
+];
 
 // Callbacks: same columns. Only tasks wait in lists: removeWaiter is E_WRONG_KIND.
-const CB_CREATED: i32[] = [_R, KIND, KIND, KIND, KIND, KIND, _W, _F, KIND, KIND, KIND];
-const CB_READY: i32[] = [ILL, KIND, KIND, KIND, KIND, KIND, ILL, _C, KIND, KIND, KIND];
+const CB_CREATED: i32[] = [_R, KIND, KIND, KIND, KIND, KIND, _W, _F, KIND, KIND, KIND, KIND, KIND];
+const CB_READY: i32[] = [ILL, KIND, KIND, KIND, KIND, KIND, ILL, _C, KIND, KIND, KIND, KIND, KIND];
 // cancelCallback on a running callback is documented as "changes nothing" (OK).
-const CB_RUNNING: i32[] = [ILL, KIND, KIND, KIND, KIND, KIND, ILL, _RUN, KIND, KIND, KIND];
+const CB_RUNNING: i32[] = [ILL, KIND, KIND, KIND, KIND, KIND, ILL, _RUN, KIND, KIND, KIND, KIND, KIND];
 // schedule() and wake() of a timed callback are refused: only its timer makes it ready.
-const CB_WAITING: i32[] = [ILL, KIND, KIND, KIND, KIND, KIND, ILL, _F, KIND, KIND, KIND];
+const CB_WAITING: i32[] = [ILL, KIND, KIND, KIND, KIND, KIND, ILL, _F, KIND, KIND, KIND, KIND, KIND];
 // A second cancel of a cancelled callback is refused (CANCELLED has no exits but drain).
-const CB_CANCELLED: i32[] = [ILL, KIND, KIND, KIND, KIND, KIND, ILL, ILL, KIND, KIND, KIND];
-const CB_FREED: i32[] = [STALE, STALE, STALE, STALE, STALE, STALE, STALE, STALE, STALE, STALE, STALE];
+const CB_CANCELLED: i32[] = [ILL, KIND, KIND, KIND, KIND, KIND, ILL, ILL, KIND, KIND, KIND, KIND, KIND];
+const CB_FREED: i32[] = [
+  STALE, STALE, STALE, STALE, STALE, STALE, STALE, STALE, STALE, STALE, STALE, STALE, STALE,
+];
 
 // ---- one case ----
 
@@ -280,9 +293,15 @@ function runCase(kind: u8, setup: i32, op: i32, expected: i32): void {
     expect<f64>(tasksCancelled).toBe(cancelledBefore, what + ": tasksCancelled unchanged");
   } else {
     expect<string>(codeName(code)).toBe("OK", what + ": result");
-    let after = <u8>expected;
+    let becameCallback = expected == _CB;
+    let after = becameCallback ? READY : <u8>expected;
     expect<string>(stateName(slotState(index))).toBe(stateName(after), what + ": new state");
-    if (after == FREE) {
+    if (becameCallback) {
+      expect<string>(kindName(slotKind(index))).toBe(kindName(KIND_CALLBACK), what + ": the slot is now a callback");
+      expect<u32>(slotGen(index)).toBe(genBefore + 1, what + ": the generation moves on");
+      expect<i32>(checkHandle(index, gen)).toBe(E_STALE_HANDLE, what + ": the task's handle is stale");
+      expect<i32>(checkHandle(index, gen + 1)).toBe(OK, what + ": the callback's handle is valid");
+    } else if (after == FREE) {
       expect<u32>(slotGen(index)).toBe(genBefore + 1, what + ": freeing bumps the generation");
       expect<i32>(checkHandle(index, gen)).toBe(E_STALE_HANDLE, what + ": old handle is stale");
       expect<u32>(slotTimer(index)).toBe(0, what + ": a freed slot has no timer");
@@ -310,8 +329,10 @@ function runCase(kind: u8, setup: i32, op: i32, expected: i32): void {
     if (after != FREE) expect<u32>(slotWaitList(index)).toBe(inList ? list : 0, what + ": wait list");
     expect<u32>(listCount(list)).toBe(inList ? 2 : 1, what + ": waiters");
     expect<u32>(listAt(list, 1)).toBe(inList ? index : 0, what + ": behind the bystander waiter");
-    expect<f64>(tasksDone).toBe(doneBefore + (op == OP_FINISH ? 1 : 0), what + ": tasksDone");
-    expect<f64>(tasksCancelled).toBe(cancelledBefore + (op == OP_FINISH_CANCELLED ? 1 : 0), what + ": tasksCancelled");
+    let done = op == OP_FINISH || op == OP_FINISH_NOTIFY;
+    let cancelled = op == OP_FINISH_CANCELLED || op == OP_FINISH_CANCELLED_NOTIFY;
+    expect<f64>(tasksDone).toBe(doneBefore + (done ? 1 : 0), what + ": tasksDone");
+    expect<f64>(tasksCancelled).toBe(cancelledBefore + (cancelled ? 1 : 0), what + ": tasksCancelled");
   }
   checkBystanders(what);
   expectCountsConsistent(what);
@@ -329,7 +350,7 @@ describe("transitions of a task", () => {
   test("a READY task refuses every operation but wake, which leaves it READY (only drain moves it)", () => {
     runRow(KIND_TASK, AT_READY, TASK_READY);
   });
-  test("a RUNNING task can yield, suspend, sleep, wait in a list or finish either way; not start again", () => {
+  test("a RUNNING task can yield, suspend, sleep, wait in a list or finish (either way, freed or as its callbacks' entry); not start again", () => {
     runRow(KIND_TASK, AT_RUNNING, TASK_RUNNING);
   });
   test("a suspended task can only be scheduled or woken", () => {
@@ -523,6 +544,43 @@ describe("transitions without a handle", () => {
     releaseRan();
     expectState(cb, CREATED, "the new callback is untouched");
     expect<i32>(checkHandle(cb, cbGen)).toBe(OK);
+  });
+
+  test("a task finished with notify is its callbacks' entry: in ring order, handed out once, then freed", () => {
+    init(false, 0);
+    let task = <u32>slotAlloc(KIND_TASK);
+    ok(schedule(task, 1), "schedule");
+    expect<i32>(drain(4096)).toBe(1);
+    let before = <u32>slotAlloc(KIND_CALLBACK); // a callSoon() before the task ends
+    ok(schedule(before, 1), "before");
+    ok(finish(task, 1, true, true), "finish (cancelled), notify");
+    let after = <u32>slotAlloc(KIND_CALLBACK); // and one after
+    expect<bool>(after != task).toBe(true, "the task's slot is not free for others while its entry waits");
+    ok(schedule(after, 1), "after");
+    expect<u32>(countOf(KIND_TASK, RUNNING)).toBe(0, "the task is gone");
+    expect<u32>(countOf(KIND_CALLBACK, READY)).toBe(3);
+    expect<i32>(drain(4096)).toBe(3);
+    expect<u32>(load<u32>(OUTBOX)).toBe(before, "FIFO: the callback scheduled before the task ended");
+    expect<u32>(load<u32>(OUTBOX, 4)).toBe(task, "then the task's callbacks, where it ended");
+    expect<u32>(load<u32>(OUTBOX, 8)).toBe(after, "then the one scheduled after");
+    expectState(task, RUNNING, "handed out like a callback");
+    releaseRan();
+    expectState(task, FREE, "freed once it ran");
+    expect<i32>(checkHandle(task, 2)).toBe(E_STALE_HANDLE, "the entry's handle is stale");
+    expect<u32>(slotGen(task)).toBe(3, "finishing and freeing each moved the generation on");
+    expect<f64>(tasksCancelled).toBe(1);
+    expectCountsConsistent("after the entry ran");
+  });
+
+  test("a finished task's callback entry can be cancelled like any ready callback", () => {
+    init(false, 0);
+    let task = <u32>slotAlloc(KIND_TASK);
+    ok(start(task, 1), "start");
+    ok(finish(task, 1, false, true), "finish, notify");
+    ok(cancelCallback(task, 2), "cancel the entry");
+    expect<i32>(drain(4096)).toBe(0, "skipped");
+    expectState(task, FREE, "and freed by the drain");
+    expect<f64>(tasksDone).toBe(1);
   });
 
   test("a task's full life: created, ready, running, sleeping, ready, running, done", () => {
