@@ -463,6 +463,15 @@ export class Core {
     this.pendingReady++;
   }
 
+  /**
+   * Queues OP_FINISH_NOTIFY: the running task ends, and its slot becomes
+   * the ready entry that runs its done callbacks.
+   */
+  finishNotify(index: number, gen: number, cancelled: boolean): void {
+    this.command(cancelled ? OP_FINISH_CANCELLED_NOTIFY : OP_FINISH_NOTIFY, index, gen);
+    this.pendingReady++;
+  }
+
   /** Queues OP_SLEEP: the running task waits until `deadline`. */
   sleep(index: number, gen: number, deadline: number): void {
     let at = this.pending;

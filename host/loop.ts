@@ -594,7 +594,7 @@ export class Loop {
     return cut;
   }
 
-  /** @internal the core made tasks ready by a direct call (wait lines): make sure the loop looks */
+  /** @internal work became ready outside _scheduleSlot (a wait line's wake-up, a finished task's callbacks): make sure the loop looks */
   _afterWake(): void {
     if (!this.#driving) this.#wakeHost();
   }

@@ -20,15 +20,7 @@
  * @module
  */
 
-import {
-  KIND_TASK,
-  OP_FINISH,
-  OP_FINISH_CANCELLED,
-  OP_FINISH_CANCELLED_NOTIFY,
-  OP_FINISH_NOTIFY,
-  OP_START,
-  OP_SUSPEND,
-} from "./_core.ts";
+import { KIND_TASK, OP_FINISH, OP_FINISH_CANCELLED, OP_START, OP_SUSPEND } from "./_core.ts";
 import { CancelledError, makeCancelledError, RuntimeError } from "./errors.ts";
 import { CANCELLED, FAILED, FINISHED, Future, PENDING } from "./future.ts";
 import type { Loop } from "./loop.ts";
@@ -417,7 +409,7 @@ export class Task<T = unknown> extends Future<T> {
     if (this._flags & F_MUST_CANCEL && future.cancel(this._cold()?.cancelMessage)) this._flags &= ~F_MUST_CANCEL;
   }
 
-  /** @internal the coroutine ended: free the slot, then complete as a future */
+  /** @internal the coroutine ended: complete as a future, and free the slot or make it the callbacks' entry */
   _end(state: typeof FINISHED | typeof FAILED | typeof CANCELLED, value: unknown): void {
     const loop = this._loop;
     this._state = state;
@@ -430,7 +422,7 @@ export class Task<T = unknown> extends Future<T> {
       // _scheduleCallbacks() would put a new one, and it runs them through
       // Future._run (_waiters keeps them). One command instead of a slot
       // taken by a call into the core and a second command.
-      loop._core.command(state === CANCELLED ? OP_FINISH_CANCELLED_NOTIFY : OP_FINISH_NOTIFY, this._slot, this._gen);
+      loop._core.finishNotify(this._slot, this._gen, state === CANCELLED);
       loop._afterWake();
       return;
     }
